@@ -1,0 +1,91 @@
+"""The errors a user can cause. Each carries a location and prints without a traceback."""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Iterable
+
+import click
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.path
+        if not self.col:
+            return f"{self.path}:{self.line}"
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A hint naming the closest choice, or None."""
+    matches = difflib.get_close_matches(str(word), sorted(set(choices)), n=1, cutoff=0.6)
+    return f"did you mean '{matches[0]}'?" if matches else None
+
+
+class BriefingsError(click.ClickException):
+    """Root of every error the user can cause. Exit code 1."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, location: Location | None = None, hint: str | None = None):
+        self.location = location
+        self.hint = hint
+        self.problem = message
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        text = f"{self.location}: {self.problem}" if self.location else self.problem
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def format_message(self) -> str:
+        return self.render()
+
+    def show(self, file=None) -> None:  # no "Error:" prefix: the location leads
+        click.echo(self.render(), err=True)
+
+
+class ContentError(BriefingsError):
+    """Broken YAML, a wrong type or an unknown key in a content file."""
+
+
+class DuplicateIdError(BriefingsError):
+    """Two items share an id."""
+
+
+class ReferenceError_(BriefingsError):
+    """A reference to an id that does not exist."""
+
+
+class TemplateError(BriefingsError):
+    """A Jinja2 template that does not parse or render."""
+
+
+class PathError(BriefingsError):
+    """A content path that escapes the content root."""
+
+
+class ClassificationError(BriefingsError):
+    """An item more confidential than the audience it is built for."""
+
+
+class CheckFailed(BriefingsError):
+    """Traceability checks found errors; the findings were printed already."""
+
+
+class ErrorGroup(BriefingsError):
+    """Several content errors at once, printed one per line."""
+
+    def __init__(self, errors: list[BriefingsError]):
+        self.errors = errors
+        super().__init__("\n".join(e.render() for e in errors))
+
+    def render(self) -> str:
+        return "\n".join(e.render() for e in self.errors)

@@ -1,0 +1,277 @@
+"""Stage 2: index the loaded items by id and resolve every reference."""
+from __future__ import annotations
+
+import re
+import typing
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from pydantic import BaseModel
+
+from . import model as m
+from .errors import BriefingsError, DuplicateIdError, ErrorGroup, Location, ReferenceError_, did_you_mean
+from .load import Content, load_content, locate
+
+INLINE = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
+INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling", "persoon", "document",
+                "toezegging", "thema", "prestatieafspraak"}
+
+
+@dataclass(frozen=True)
+class Link:
+    """One reference from an item (or a part of it) to another item."""
+
+    source: m.Item
+    field: str
+    target: str
+    kind: str
+    location: Location
+    inline: bool = False
+
+
+def _field_meta(cls: type[BaseModel]) -> dict[str, tuple[str | None, bool]]:
+    """field name → (ref kind or None, is markdown)."""
+    cached = cls.__dict__.get("_briefings_meta")
+    if cached is not None:
+        return cached
+    meta = {}
+    for name, info in cls.model_fields.items():
+        kind = next((x.kind for x in info.metadata if isinstance(x, m.Ref)), None)
+        is_md = any(x is m.MD for x in info.metadata)
+        if kind is None:
+            for arg in typing.get_args(info.annotation):
+                for inner in getattr(arg, "__metadata__", ()):
+                    if isinstance(inner, m.Ref):
+                        kind = inner.kind
+                    if inner is m.MD:
+                        is_md = True
+        meta[name] = (kind, is_md)
+    setattr(cls, "_briefings_meta", meta)
+    return meta
+
+
+def _inline_location(obj: BaseModel, loc: tuple, text: str, offset: int) -> Location:
+    from .yamlpos import position_of
+
+    base = locate(obj, *loc)
+    pos = position_of(getattr(obj, "_raw", None), loc)
+    if pos is None or not base.line:
+        return base
+    lines_before = text.count("\n", 0, offset)
+    if pos.style in ("|", ">"):
+        return Location(base.path, pos.line + 1 + lines_before, 1)
+    return Location(base.path, pos.line + lines_before, pos.col if not lines_before else 1)
+
+
+def walk_refs(item: m.Item) -> Iterator[Link]:
+    """Every reference an item makes, through fields and inline [[kind:id]] text, nested models included."""
+
+    def visit(obj: BaseModel, prefix: tuple) -> Iterator[Link]:
+        for name, (kind, is_md) in _field_meta(type(obj)).items():
+            value = getattr(obj, name)
+            if value is None:
+                continue
+            here = prefix + (name,)
+            label = ".".join(str(p) for p in here)
+            if kind and isinstance(value, str):
+                yield Link(item, label, value, kind, locate(obj, name))
+            elif kind and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                for i, target in enumerate(value):
+                    yield Link(item, label, target, kind, locate(obj, name, i))
+            if is_md:
+                texts = value if isinstance(value, list) else [value]
+                for i, text in enumerate(texts):
+                    sub = (name, i) if isinstance(value, list) else (name,)
+                    for match in INLINE.finditer(text):
+                        yield Link(item, label, match.group(2), match.group(1),
+                                   _inline_location(obj, sub, text, match.start()), inline=True)
+            if isinstance(value, BaseModel) and not isinstance(value, m.Item):
+                yield from visit(value, here)
+            elif isinstance(value, list):
+                for i, child in enumerate(value):
+                    if isinstance(child, BaseModel) and not isinstance(child, m.Item):
+                        yield from visit(child, here + (i,))
+
+    yield from visit(item, ())
+
+
+class Library:
+    """All items by id, with links resolved in both directions."""
+
+    def __init__(self, content: Content):
+        self.content = content
+        self.root = content.root
+        self.by_id: dict[str, m.Item] = {}
+        self.by_kind: dict[str, list[m.Item]] = defaultdict(list)
+        self.links: list[Link] = []
+        self.incoming: dict[str, list[Link]] = defaultdict(list)
+        self.bijlage_ids: set[str] = set()
+        errors: list[BriefingsError] = []
+        self._index(errors)
+        self._resolve(errors)
+        if errors:
+            raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+
+    # -- building -----------------------------------------------------------
+
+    def _index(self, errors: list[BriefingsError]) -> None:
+        for item in self.content.items:
+            first = self.by_id.get(item.id)
+            if first is not None:
+                errors.append(DuplicateIdError(
+                    f"duplicate id '{item.id}' (also used by the {first.kind} at {locate(first, 'id')})",
+                    locate(item, "id"),
+                    "ids must be unique across the whole library",
+                ))
+                continue
+            self.by_id[item.id] = item
+            self.by_kind[item.kind].append(item)
+            if isinstance(item, m.Document):
+                self.bijlage_ids.update(b.id for b in item.bijlagen)
+
+    def _resolve(self, errors: list[BriefingsError]) -> None:
+        for item in self.content.items:
+            if self.by_id.get(item.id) is not item:
+                continue
+            for link in walk_refs(item):
+                if link.inline and link.kind not in INLINE_KINDS:
+                    errors.append(ReferenceError_(
+                        f"unknown reference kind '{link.kind}' in [[{link.kind}:{link.target}]]",
+                        link.location, did_you_mean(link.kind, INLINE_KINDS) or f"kinds: {', '.join(sorted(INLINE_KINDS))}",
+                    ))
+                    continue
+                if link.kind == "bijlage":
+                    if link.target not in self.bijlage_ids:
+                        errors.append(ReferenceError_(
+                            f"no document has an attachment (bijlage) with id '{link.target}'",
+                            link.location, did_you_mean(link.target, self.bijlage_ids),
+                        ))
+                    self.links.append(link)
+                    continue
+                target = self.by_id.get(link.target)
+                if target is None or target.kind != link.kind:
+                    candidates = [i.id for i in self.by_kind.get(link.kind, ())]
+                    what = f"unknown {link.kind} '{link.target}'"
+                    if target is not None:
+                        what += f" ('{link.target}' is a {target.kind})"
+                    errors.append(ReferenceError_(f"{link.field}: {what}", link.location,
+                                                  did_you_mean(link.target, candidates)))
+                    continue
+                self.links.append(link)
+                self.incoming[link.target].append(link)
+
+    # -- queries ------------------------------------------------------------
+
+    def get(self, item_id: str, kind: str | None = None) -> m.Item:
+        item = self.by_id.get(item_id)
+        if item is None or (kind and item.kind != kind):
+            choices = [i.id for i in self.by_kind.get(kind, ())] if kind else list(self.by_id)
+            what = f"unknown {kind or 'id'} '{item_id}'"
+            raise ReferenceError_(what, None, did_you_mean(item_id, choices))
+        return item
+
+    def items(self, kind: str) -> list:
+        return self.by_kind.get(kind, [])
+
+    def documents(self) -> list[m.Document]:
+        return self.items("document")
+
+    def outgoing(self, item: m.Item) -> list[Link]:
+        return [link for link in self.links if link.source is item]
+
+    def parent(self, item: m.Item) -> m.Item | None:
+        return self.by_id.get(item._parent) if item._parent else None
+
+    def measures_for(self, aanbeveling_id: str) -> list[m.Maatregel]:
+        return [link.source for link in self.incoming.get(aanbeveling_id, ())
+                if isinstance(link.source, m.Maatregel) and link.field == "naar_aanleiding_van"]
+
+    def cijfer_bron(self, cijfer: m.Cijfer) -> m.Bron | None:
+        return self.by_id.get(cijfer.bron) if cijfer.bron else None
+
+
+def open_library(root: Path) -> Library:
+    return Library(load_content(root))
+
+
+# Kinds a document pulls in when an included item refers to them. References to questions,
+# documents, commitments and key messages are followed only from the document itself.
+_FOLLOW = {"cijfer", "bron", "maatregel", "aanbeveling", "thema", "persoon", "prestatieafspraken",
+           "prestatieafspraak", "bevinding"}
+_OVERVIEW_SOURCES = ("kwalitatief-onderzoek", "kwantitatief-onderzoek", "extern-advies")
+
+
+def _uses(self: Library, doc: m.Document) -> list[m.Item]:
+    """Every item a document includes or rests on, in first-use order (the document itself first)."""
+    seen: dict[str, m.Item] = {}
+    queue: list[m.Item] = [doc]
+    while queue:
+        item = queue.pop(0)
+        if item.id in seen:
+            continue
+        seen[item.id] = item
+        extra: list[m.Item] = []
+        for link in walk_refs(item):
+            if link.kind == "bijlage":
+                continue
+            target = self.by_id.get(link.target)
+            if target is None:
+                continue
+            if isinstance(item, m.Document) or link.kind in _FOLLOW:
+                extra.append(target)
+        if isinstance(item, m.Document):
+            extra += self._overview_items(item)
+        parent = self.parent(item)
+        if parent is not None:
+            extra.append(parent)
+        if isinstance(item, m.Prestatieafspraken):
+            extra += [a for d in item.doelen for a in d.afspraken]
+        queue.extend(x for x in extra if x.id not in seen)
+    return list(seen.values())
+
+
+def _overview_items(self: Library, doc: m.Document) -> list[m.Item]:
+    """Items behind generated overviews: attachments, sections listing recommendations, matrix documents."""
+    items: list[m.Item] = []
+
+    def sources(ids):
+        if ids:
+            return [self.by_id[i] for i in ids if i in self.by_id]
+        return [b for b in self.items("bron") if b.soort in _OVERVIEW_SOURCES]
+
+    def recommendations(bronnen):
+        for bron in bronnen:
+            items.append(bron)
+            for rec in bron.aanbevelingen:
+                items.append(rec)
+                items.extend(self.measures_for(rec.id))
+
+    for bijlage in doc.bijlagen:
+        if bijlage.overzicht == "interventies":
+            items += self.items("thema") + self.items("maatregel")
+        elif bijlage.overzicht in ("maatregelen-onderzoeken", "aanbevelingen"):
+            recommendations(sources(bijlage.bronnen))
+        elif bijlage.overzicht == "cijfers":
+            items += [self.by_id[i] for i in bijlage.cijfers if i in self.by_id]
+    if isinstance(doc, m.Matrix):
+        recommendations(sources(doc.bronnen))
+    if isinstance(doc, m.Factsheet):
+        items += [c for c in self.items("cijfer") if c.bron == doc.bron]
+
+    def sections(onderdelen):
+        for o in onderdelen:
+            recommendations([self.by_id[i] for i in o.aanbevelingen if i in self.by_id])
+            for bron_id in o.bronnen:
+                bron = self.by_id.get(bron_id)
+                if bron is not None:
+                    items.extend(bron.bevindingen)
+            sections(o.onderdelen)
+
+    sections(doc.onderdelen)
+    return items
+
+
+Library.uses = _uses
+Library._overview_items = _overview_items

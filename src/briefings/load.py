@@ -1,0 +1,231 @@
+"""Stage 1: YAML files → typed model items, each knowing its file and line."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from . import model as m
+from .errors import BriefingsError, ContentError, ErrorGroup, Location, PathError, did_you_mean
+from .yamlpos import PosDict, PosList, load_yaml, position_of
+
+SUFFIXES = (".yaml", ".yml")
+
+
+def display_path(path: Path) -> str:
+    """A path as the user wants to read it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def safe_join(root: Path, relative: str, where: Location | None = None) -> Path:
+    """Join a content-relative path, refusing one that escapes the root."""
+    if os.path.isabs(relative) or relative.startswith("~"):
+        raise PathError(f"absolute path '{relative}' is not allowed; give a path inside {root}", where)
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root.resolve()):
+        raise PathError(f"path '{relative}' escapes the content root {root}", where)
+    return target
+
+
+@dataclass
+class Content:
+    """Everything loaded from one content root, in file order."""
+
+    root: Path
+    items: list[m.Item] = field(default_factory=list)
+    cijferbestanden: list[m.CijferBestand] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+def locate(obj: BaseModel, *loc) -> Location:
+    """Where a model object, or one of its fields (loc), stands in its file."""
+    raw = getattr(obj, "_raw", None)
+    path = getattr(obj, "_path", "") or "?"
+    pos = position_of(raw, tuple(loc)) if raw is not None else None
+    return Location(path, pos.line, pos.col) if pos else Location(path)
+
+
+def _attach(obj, raw, path: str) -> None:
+    """Give every model object in the tree its raw data and file, for locations later."""
+    if not isinstance(obj, BaseModel):
+        return
+    obj._raw = raw
+    obj._path = path
+    pos = getattr(raw, "pos", None)
+    if isinstance(obj, m.Item) and pos:
+        obj._line, obj._col = pos.line, pos.col
+    if not isinstance(raw, PosDict):
+        return
+    for name in type(obj).model_fields:
+        value = getattr(obj, name)
+        sub = raw.get(name)
+        if isinstance(value, BaseModel):
+            _attach(value, sub, path)
+        elif isinstance(value, list) and isinstance(sub, PosList):
+            for child, child_raw in zip(value, sub):
+                _attach(child, child_raw, path)
+
+
+def _model_keys(cls: type[BaseModel], raw, loc: tuple) -> list[str]:
+    """The allowed keys at `loc`, for a did-you-mean hint on an unknown key."""
+    current: type[BaseModel] | None = cls
+    for step in loc[:-1]:
+        if current is None or isinstance(step, int):
+            continue
+        info = current.model_fields.get(step)
+        current = _model_in(info.annotation) if info else None
+    return list(current.model_fields) if current else []
+
+
+def _model_in(annotation) -> type[BaseModel] | None:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found:
+            return found
+    return None
+
+
+def _translate(exc: ValidationError, cls: type[BaseModel], raw, path: str) -> list[ContentError]:
+    errors = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        where = ".".join(str(p) for p in loc) or "file"
+        hint = None
+        if kind == "extra_forbidden":
+            pos = position_of(raw, loc, key_itself=True)
+            message = f"unknown key '{loc[-1]}'"
+            if len(loc) > 1:
+                message += f" in {'.'.join(str(p) for p in loc[:-1])}"
+            hint = did_you_mean(str(loc[-1]), _model_keys(cls, raw, loc))
+            if not hint:
+                allowed = _model_keys(cls, raw, loc)
+                hint = f"allowed keys: {', '.join(allowed)}" if allowed else None
+        elif kind == "missing":
+            pos = position_of(raw, loc[:-1])
+            message = f"missing required key '{loc[-1]}'"
+            if len(loc) > 1:
+                message += f" in {'.'.join(str(p) for p in loc[:-1])}"
+        elif kind == "literal_error":
+            pos = position_of(raw, loc)
+            expected = err.get("ctx", {}).get("expected", "")
+            message = f"{where}: '{err['input']}' is not one of {expected}"
+            choices = [c.strip().strip("'") for c in expected.replace(" or ", ",").split(",")]
+            hint = did_you_mean(str(err["input"]), [c for c in choices if c])
+        elif kind == "string_pattern_mismatch" and loc and loc[-1] == "id":
+            pos = position_of(raw, loc)
+            message = f"id '{err['input']}' is not valid: use lowercase letters, digits and hyphens"
+        else:
+            pos = position_of(raw, loc)
+            shown = repr(err["input"]) if not isinstance(err["input"], (dict, list)) else type(err["input"]).__name__
+            message = f"{where}: {err['msg'].lower()} (got {shown[:60]})"
+        loc_ = Location(path, pos.line, pos.col) if pos else Location(path, 1, 1)
+        errors.append(ContentError(message, loc_, hint))
+    return errors
+
+
+def parse_file(path: Path, folder: str, shown: str | None = None):
+    """One content file → a validated model object (not yet indexed)."""
+    shown = shown or display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+    except OSError as exc:
+        raise ContentError(f"cannot read file: {exc.strerror}", Location(shown)) from None
+    raw = load_yaml(text, shown)
+    if not isinstance(raw, PosDict):
+        got = "an empty file" if raw is None else f"a {type(raw).__name__}"
+        raise ContentError(f"expected a mapping of keys (like 'id: ...'), got {got}", Location(shown, 1, 1))
+    cls = m.KINDS[folder]
+    if cls is m.Document:
+        soort = raw.get("soort")
+        if soort not in m.DOCUMENT_SOORTEN:
+            pos = position_of(raw, ("soort",))
+            hint = did_you_mean(str(soort), m.DOCUMENT_SOORTEN)
+            msg = "missing required key 'soort'" if soort is None else f"unknown document soort '{soort}'"
+            raise ContentError(msg, Location(shown, pos.line, pos.col), hint or f"one of: {', '.join(m.DOCUMENT_SOORTEN)}")
+        cls = m.DOCUMENT_SOORTEN[soort]
+    try:
+        obj = cls.model_validate(raw)
+    except ValidationError as exc:
+        errors = _translate(exc, cls, raw, shown)
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    _attach(obj, raw, shown)
+    return obj
+
+
+def content_files(root: Path) -> list[tuple[str, Path]]:
+    """(folder, path) for every content file, in a stable order."""
+    found = []
+    for folder in m.KINDS:
+        directory = root / folder
+        if not directory.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(directory):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in sorted(filenames):
+                if name.endswith(SUFFIXES) and not name.startswith("."):
+                    found.append((folder, Path(dirpath) / name))
+    return found
+
+
+def load_content(root: Path) -> Content:
+    """Load every content file under root. All errors are gathered, then raised together."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ContentError(f"content folder not found: {display_path(root)}", Location(display_path(root)))
+    content = Content(root=root)
+    errors: list[BriefingsError] = []
+    unknown = [p for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".") and p.name not in m.KINDS]
+    for p in unknown:
+        errors.append(
+            ContentError(
+                f"unknown content folder '{p.name}'",
+                Location(display_path(p)),
+                did_you_mean(p.name, m.KINDS) or f"folders are: {', '.join(m.KINDS)}",
+            )
+        )
+    for folder, path in content_files(root):
+        content.files.append(path)
+        try:
+            obj = parse_file(path, folder)
+        except ErrorGroup as group:
+            errors.extend(group.errors)
+            continue
+        except BriefingsError as exc:
+            errors.append(exc)
+            continue
+        if isinstance(obj, m.CijferBestand):
+            content.cijferbestanden.append(obj)
+            for cijfer in obj.cijfers:
+                cijfer._parent = obj.bron
+                if cijfer.bron is None:
+                    cijfer.bron = obj.bron
+                if cijfer.peildatum is None:
+                    cijfer.peildatum = obj.peildatum
+                content.items.append(cijfer)
+            continue
+        content.items.append(obj)
+        for attr in ("bevindingen", "aanbevelingen"):
+            for child in getattr(obj, attr, ()):
+                child._parent = obj.id
+                content.items.append(child)
+        if isinstance(obj, m.Prestatieafspraken):
+            for doel in obj.doelen:
+                for afspraak in doel.afspraken:
+                    afspraak._parent = obj.id
+                    content.items.append(afspraak)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    return content

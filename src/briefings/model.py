@@ -1,0 +1,394 @@
+"""The content model: one pydantic class per kind of item, with Dutch field names.
+
+Fields that point at other items carry `Ref(kind)` metadata; fields holding
+Markdown carry `MD`. The library uses both to resolve references generically.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+
+class Ref:
+    """Marks a field whose values are ids of items of `kind`."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"Ref({self.kind!r})"
+
+
+class _Markdown:
+    """Marks a field holding Markdown with inline references ([[cijfer:id]])."""
+
+
+MD = _Markdown()
+
+Id = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        max_length=120,
+        description="Stable id: lowercase letters, digits and hyphens.",
+    ),
+]
+Markdown = Annotated[str, MD]
+
+
+def ref(kind: str):
+    return Annotated[str, Ref(kind)]
+
+
+def refs(kind: str):
+    return Annotated[list[Annotated[str, Ref(kind)]], Ref(kind)]
+
+
+Status = Literal["concept", "afgestemd", "definitief"]
+Classificatie = Literal["openbaar", "intern", "vertrouwelijk"]
+Pijler = Literal["inclusie", "diversiteit", "overkoepelend"]
+
+CLASSIFICATIE_NIVEAU = {"openbaar": 0, "intern": 1, "vertrouwelijk": 2}
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, validate_default=False)
+
+
+class Item(Model):
+    """An addressable item. `kind` names it in references: [[kind:id]]."""
+
+    kind: ClassVar[str] = "item"
+    folder: ClassVar[str] = ""
+    id: Id
+    _path: str = PrivateAttr(default="")
+    _line: int = PrivateAttr(default=0)
+    _col: int = PrivateAttr(default=0)
+    _parent: str | None = PrivateAttr(default=None)
+
+    def label(self) -> str:
+        return getattr(self, "titel", None) or self.id
+
+
+# --- sources -----------------------------------------------------------------
+
+
+class Bevinding(Item):
+    kind: ClassVar[str] = "bevinding"
+    tekst: Markdown
+
+
+class Aanbeveling(Item):
+    kind: ClassVar[str] = "aanbeveling"
+    tekst: Markdown
+    reactie: Literal["overgenomen", "deels", "niet-overgenomen"] | None = Field(
+        default=None, description="The explicit response; needed when no measure answers it."
+    )
+    toelichting: Markdown | None = Field(default=None, description="The reason behind the response.")
+
+    def label(self) -> str:
+        return self.tekst.strip().splitlines()[0]
+
+
+class Bron(Item):
+    kind: ClassVar[str] = "bron"
+    folder: ClassVar[str] = "bronnen"
+    organisatie: str
+    titel: str
+    afkorting: str | None = None
+    soort: Literal[
+        "kwalitatief-onderzoek", "kwantitatief-onderzoek", "extern-advies", "monitor", "beleid", "registratie"
+    ]
+    jaar: str = Field(description="Year or period, e.g. '2024' or '2021-2023'.")
+    referentie: str = Field(description="How to cite or find the source.")
+    classificatie: Classificatie = "openbaar"
+    samenvatting: Markdown | None = None
+    bevindingen: list[Bevinding] = []
+    aanbevelingen: list[Aanbeveling] = []
+
+    def label(self) -> str:
+        return self.afkorting or self.organisatie
+
+
+# --- figures -----------------------------------------------------------------
+
+
+class Cijfer(Item):
+    kind: ClassVar[str] = "cijfer"
+    waarde: float
+    eenheid: Literal["procent", "aantal"]
+    omschrijving: str
+    decimalen: int = Field(default=0, ge=0, le=4)
+    benadering: str = Field(default="", max_length=20, description="Words before an approximate value: 'ca.', 'boven de'.")
+    bron: Annotated[str, Ref("bron")] | None = Field(default=None, description="Overrides the file's source.")
+    peildatum: dt.date | None = Field(default=None, description="Overrides the file's reference date.")
+    update_verwacht: str | None = Field(default=None, description="Note when an update is pending.")
+    classificatie: Classificatie = "openbaar"
+
+    def label(self) -> str:
+        return self.omschrijving
+
+
+class CijferBestand(Model):
+    """A file of figures that share a source and reference date."""
+
+    folder: ClassVar[str] = "cijfers"
+    bron: Annotated[str, Ref("bron")] | None = None
+    peildatum: dt.date | None = None
+    cijfers: list[Cijfer]
+
+
+# --- themes, measures, agreements ----------------------------------------------
+
+
+class Thema(Item):
+    kind: ClassVar[str] = "thema"
+    folder: ClassVar[str] = "themas"
+    nummer: int = Field(ge=1)
+    titel: str
+    pijler: Pijler
+    omschrijving: Markdown
+
+
+class Maatregel(Item):
+    kind: ClassVar[str] = "maatregel"
+    folder: ClassVar[str] = "maatregelen"
+    titel: str
+    thema: Annotated[str, Ref("thema")]
+    status: Literal["nieuw", "lopend", "doorlopend"]
+    soort: Literal["beleid", "voorbereiding-uitvoering", "uitvoering"]
+    beschrijving: Markdown
+    naar_aanleiding_van: refs("aanbeveling") = Field(default=[], description="Recommendations this measure answers.")
+    aanleiding: str | None = Field(default=None, description="Why a new measure exists when no recommendation is cited.")
+    classificatie: Classificatie = "openbaar"
+
+
+class Prestatieafspraak(Item):
+    kind: ClassVar[str] = "prestatieafspraak"
+    nummer: int
+    tekst: Markdown
+
+    def label(self) -> str:
+        return self.tekst.strip().splitlines()[0]
+
+
+class Doel(Model):
+    titel: str
+    afspraken: list[Prestatieafspraak]
+
+
+class Prestatieafspraken(Item):
+    kind: ClassVar[str] = "prestatieafspraken"
+    folder: ClassVar[str] = "prestatieafspraken"
+    titel: str
+    spoor: Literal["inclusie", "representatie"]
+    omschrijving: Markdown
+    doelen: list[Doel]
+    classificatie: Classificatie = "openbaar"
+
+
+# --- questions and key messages ------------------------------------------------
+
+
+class Beoordeling(Model):
+    """The last review of an answer and a fingerprint of what it rested on then."""
+
+    datum: dt.date
+    door: Annotated[str, Ref("persoon")] | None = None
+    vingerafdruk: str = Field(pattern=r"^[0-9a-f]{16}$")
+
+
+class Vraag(Item):
+    kind: ClassVar[str] = "vraag"
+    folder: ClassVar[str] = "vragen"
+    vraag: Markdown
+    antwoord: Markdown
+    themas: refs("thema") = []
+    bronnen: refs("bron") = []
+    maatregelen: refs("maatregel") = []
+    gesteld_door: Annotated[str, Ref("persoon")] | None = Field(default=None, description="Council member who asked.")
+    status: Status
+    classificatie: Classificatie
+    gecontroleerd: dt.date | None = Field(default=None, description="Date the answer was last checked.")
+    beoordeling: Beoordeling | None = None
+    embargo: dt.date | None = Field(default=None, description="Not public before this date.")
+    notitie: str | None = Field(default=None, description="Internal note; never exported.")
+
+    def label(self) -> str:
+        return self.vraag.strip().splitlines()[0]
+
+
+class Kernboodschap(Item):
+    kind: ClassVar[str] = "kernboodschap"
+    folder: ClassVar[str] = "kernboodschap"
+    titel: str
+    blokken: list[Markdown] = Field(description="Groups of key messages, each a Markdown list.")
+    bronnen: refs("bron") = []
+    status: Status
+    classificatie: Classificatie
+    embargo: dt.date | None = None
+
+
+# --- people and commitments ----------------------------------------------------
+
+
+class Persoon(Item):
+    kind: ClassVar[str] = "persoon"
+    folder: ClassVar[str] = "personen"
+    naam: str = Field(description="Full name as it appears in documents.")
+    rol: Literal["ambtenaar", "wethouder", "raadslid", "extern"]
+    functie: str | None = None
+    partij: str | None = None
+    organisatie: str | None = None
+    woo_gelakt: bool = Field(default=False, description="Name already redacted in the source (Woo 5.1.2e).")
+
+    @property
+    def gekozen(self) -> bool:
+        """Elected officials stay named in a Woo publication."""
+        return self.rol in ("wethouder", "raadslid")
+
+    def label(self) -> str:
+        return self.naam
+
+
+class Toezegging(Item):
+    kind: ClassVar[str] = "toezegging"
+    folder: ClassVar[str] = "toezeggingen"
+    soort: Literal["toezegging", "actie"] = "toezegging"
+    tekst: Markdown = Field(description="What was promised or agreed.")
+    door: Annotated[str, Ref("persoon")] | None = Field(default=None, description="Who promised it or owns the action.")
+    datum: dt.date = Field(description="When it was made.")
+    gedaan_in: str | None = Field(default=None, description="Meeting or letter where it was made.")
+    vraag: Annotated[str, Ref("vraag")] | None = None
+    uiterlijk: dt.date | None = Field(default=None, description="Due date.")
+    status: Literal["open", "afgerond", "vervallen"]
+    classificatie: Classificatie = "intern"
+
+    def label(self) -> str:
+        return self.tekst.strip().splitlines()[0]
+
+
+# --- documents -----------------------------------------------------------------
+
+
+class Bijlage(Model):
+    id: Id
+    titel: str
+    document: Annotated[str, Ref("document")] | None = Field(default=None, description="Another document, included.")
+    overzicht: Literal["interventies", "maatregelen-onderzoeken", "aanbevelingen", "cijfers"] | None = None
+    bronnen: refs("bron") = Field(default=[], description="Limit an overview to these sources.")
+    cijfers: refs("cijfer") = []
+    beschrijving: Markdown | None = None
+    notitie: str | None = Field(default=None, description="Editorial note shown with the title.")
+    classificatie: Classificatie | None = None
+
+
+class Onderdeel(Model):
+    """A section of a document. It may hold text, items drawn from the library and subsections."""
+
+    titel: str | None = None
+    raadslid: Annotated[str, Ref("persoon")] | None = Field(default=None, description="Questions of this council member.")
+    tekst: Markdown | None = None
+    vragen: refs("vraag") = []
+    maatregelen: refs("maatregel") = []
+    cijfers: refs("cijfer") = []
+    bronnen: refs("bron") = Field(default=[], description="Show these sources with their findings.")
+    aanbevelingen: refs("bron") = Field(default=[], description="Show the recommendations of these sources.")
+    toezeggingen: refs("toezegging") = []
+    prestatieafspraken: refs("prestatieafspraken") = []
+    bijlagen: list[str] = Field(default=[], description="Attachment titles listed under this section.")
+    onderdelen: list[Onderdeel] = []
+
+
+class Document(Item):
+    kind: ClassVar[str] = "document"
+    folder: ClassVar[str] = "documenten"
+    soort: str
+    titel: str
+    datum: dt.date
+    kenmerk: str | None = None
+    classificatie: Classificatie
+    status: Status
+    auteur: str = "Bureau Inclusie en Diversiteit"
+    onderwerp: str | None = None
+    trefwoorden: list[str] = []
+    embargo: dt.date | None = None
+    bijlagen: list[Bijlage] = []
+    onderdelen: list[Onderdeel] = []
+
+
+class Annotatie(Document):
+    soort: Literal["annotatie"]
+    voor: Annotated[str, Ref("persoon")]
+    vergadering: str
+    agendapunt: str
+    gevraagd_besluit: Markdown
+    behandelend_ambtenaar: refs("persoon") = []
+    kernboodschap: Annotated[str, Ref("kernboodschap")]
+
+
+class Raadsbrief(Document):
+    soort: Literal["raadsbrief"]
+    aan: str
+    portefeuille: str
+    namens: str = Field(description="Closing: on whose behalf the letter is signed.")
+    ondertekening: refs("persoon") = []
+    inleiding: Markdown
+    afsluiting: Markdown
+
+
+class Factsheet(Document):
+    soort: Literal["factsheet"]
+    bron: Annotated[str, Ref("bron")]
+    inleiding: Markdown
+
+
+class Achtergrondnotitie(Document):
+    soort: Literal["achtergrondnotitie"]
+    aanleiding: str
+
+
+class Agenda(Document):
+    soort: Literal["agenda"]
+    vergadering: str
+    tijd: str
+    locatie: str
+    aanwezig: refs("persoon") = []
+    voorzitter: Annotated[str, Ref("persoon")] | None = None
+    actielijst: refs("toezegging") = []
+    notitie: Markdown | None = None
+
+
+class Matrix(Document):
+    soort: Literal["matrix"]
+    bronnen: refs("bron") = Field(default=[], description="Sources to include; empty means all.")
+    inleiding: Markdown
+
+
+DOCUMENT_SOORTEN: dict[str, type[Document]] = {
+    "annotatie": Annotatie,
+    "raadsbrief": Raadsbrief,
+    "factsheet": Factsheet,
+    "achtergrondnotitie": Achtergrondnotitie,
+    "agenda": Agenda,
+    "matrix": Matrix,
+}
+
+# One class per folder of the content root; cijfers files hold groups.
+KINDS: dict[str, type[Model]] = {
+    "bronnen": Bron,
+    "cijfers": CijferBestand,
+    "themas": Thema,
+    "maatregelen": Maatregel,
+    "prestatieafspraken": Prestatieafspraken,
+    "vragen": Vraag,
+    "kernboodschap": Kernboodschap,
+    "personen": Persoon,
+    "toezeggingen": Toezegging,
+    "documenten": Document,
+}
+
+ITEM_KINDS = ["bron", "bevinding", "aanbeveling", "cijfer", "thema", "maatregel", "prestatieafspraken",
+              "prestatieafspraak", "vraag", "kernboodschap", "persoon", "toezegging", "document"]

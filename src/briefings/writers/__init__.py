@@ -1,0 +1,1 @@
+"""Output writers: Markdown as is, and DOCX built from Markdown tokens."""
