@@ -1,8 +1,492 @@
-"""Stage 3: traceability rules. Each rule yields findings; none changes the model."""
+"""Stage 3: traceability rules. Each rule yields findings; none changes the model.
+
+A rule is a small generator registered with an id, a default severity and a one-line
+description. It yields `Hit`s; `run_checks` turns them into `Finding`s, applies the
+severities of briefings.yaml (checks.ernst) and the --document filter.
+"""
 from __future__ import annotations
 
-from .report import Finding
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable, Iterator
+
+from pydantic import BaseModel
+
+from . import model as m
+from .errors import BriefingsError, Location, did_you_mean
+from .library import INLINE, Library, _field_meta, _inline_location
+from .load import locate
+from .project import CHECK_DEFAULTS
+from .report import SEVERITIES, Finding, sort_findings
+from .yamlpos import position_of
+
+OFF = "off"
+
+# --- registry ----------------------------------------------------------------------------------------
 
 
-def run_checks(lib, project, documents=None) -> list[Finding]:
-    return []
+@dataclass(frozen=True)
+class Hit:
+    """What a rule found. `about` names the items (and documents) it concerns, for the document filter;
+    `demote` lowers the severity by that many steps (a placeholder in a concept is one step milder)."""
+
+    where: Location
+    message: str
+    about: tuple[str, ...]
+    hint: str | None = None
+    demote: int = 0
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    description: str
+    run: Callable[["Context"], Iterator[Hit]]
+
+
+RULES: list[Rule] = []
+
+
+def rule(rule_id: str, severity: str, description: str):
+    def register(func):
+        RULES.append(Rule(rule_id, severity, description, func))
+        return func
+
+    return register
+
+
+def describe_rules(project=None) -> str:
+    """One line per rule: id, effective severity, description."""
+    severities = _severities(project)
+    width = max(len(r.id) for r in RULES)
+    return "\n".join(f"{r.id.ljust(width)}  {severities[r.id].ljust(7)}  {r.description}" for r in RULES)
+
+
+# --- context shared by the rules -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    """One piece of text inside an item: the model object holding it, its path there, and the text."""
+
+    obj: BaseModel
+    loc: tuple
+    field: str
+    text: str
+
+
+class Context:
+    def __init__(self, lib: Library, settings: dict, documents: list[m.Document], today: dt.date):
+        self.lib = lib
+        self.settings = settings
+        self.documents = documents  # the documents in scope
+        self.scope = {d.id for d in documents}
+        self.today = today
+        self._texts: dict[tuple[str, bool], list[Text]] = {}
+        self._sources: dict[str, list[str] | None] = {}
+
+    @cached_property
+    def uses(self) -> dict[str, list[m.Item]]:
+        """Document id → the items it uses, for every document of the library."""
+        return {doc.id: self.lib.uses(doc) for doc in self.lib.documents()}
+
+    @cached_property
+    def used_by(self) -> dict[str, list[m.Document]]:
+        found: dict[str, list[m.Document]] = {}
+        for doc in self.lib.documents():
+            for item in self.uses[doc.id]:
+                found.setdefault(item.id, []).append(doc)
+        return found
+
+    def used_in_scope(self, item: m.Item) -> list[m.Document]:
+        return [d for d in self.used_by.get(item.id, ()) if d.id in self.scope]
+
+    def texts(self, item: m.Item, markdown_only: bool = False) -> list[Text]:
+        key = (item.id, markdown_only)
+        if key not in self._texts:
+            self._texts[key] = list(_iter_texts(item, markdown_only))
+        return self._texts[key]
+
+    def where(self, text: Text, start: int) -> Location:
+        """The file position of text.text[start]: exact line and column, also inside folded scalars."""
+        base = _inline_location(text.obj, text.loc, text.text, start)
+        pos = position_of(getattr(text.obj, "_raw", None), text.loc)
+        lines = self._source(base.path)
+        found = _walk_to(lines, pos, text.text, start) if pos is not None and lines and base.line else None
+        return Location(base.path, *found) if found else base
+
+    def _source(self, path: str) -> list[str] | None:
+        if path not in self._sources:
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    self._sources[path] = handle.read().splitlines()
+            except OSError:
+                self._sources[path] = None
+        return self._sources[path]
+
+
+_INTERNAL = {(m.Vraag, "notitie")}  # never exported, so free text there is not checked for placeholders
+
+
+def _iter_texts(item: m.Item, markdown_only: bool) -> Iterator[Text]:
+    """Every Markdown (or, with markdown_only=False, every free-text) field of an item, nested models included."""
+
+    def visit(obj: BaseModel, prefix: tuple) -> Iterator[Text]:
+        for name, (kind, is_md) in _field_meta(type(obj)).items():
+            value = getattr(obj, name)
+            if value is None or name == "id" or (type(obj), name) in _INTERNAL:
+                continue
+            label = ".".join(str(p) for p in prefix + (name,))
+            wanted = is_md or (not markdown_only and kind is None)
+            if wanted and isinstance(value, str):
+                yield Text(obj, (name,), label, value)
+            elif wanted and isinstance(value, list):
+                for i, text in enumerate(value):
+                    if isinstance(text, str):
+                        yield Text(obj, (name, i), label, text)
+            if isinstance(value, BaseModel) and not isinstance(value, m.Item):
+                yield from visit(value, prefix + (name,))
+            elif isinstance(value, list):
+                for i, child in enumerate(value):
+                    if isinstance(child, BaseModel) and not isinstance(child, m.Item):
+                        yield from visit(child, prefix + (name, i))
+
+    yield from visit(item, ())
+
+
+def _walk_to(lines: list[str], pos, text: str, start: int) -> tuple[int, int] | None:
+    """(line, col) of text[start] in the source, by counting non-blank characters from the value's start.
+
+    Folding (`>`, plain and quoted multi-line scalars) and indentation change only whitespace,
+    so the n-th non-blank character of the text is the n-th non-blank character of the value."""
+    target = sum(1 for c in text[:start] if not c.isspace())
+    if pos.style in ("|", ">"):
+        line, col = pos.line, 0  # the text starts on the line after the indicator
+    else:
+        line, col = pos.line - 1, pos.col - 1 + (pos.style in ("'", '"'))
+    count = 0
+    while line < len(lines):
+        source = lines[line]
+        while col < len(source):
+            if not source[col].isspace():
+                if count == target:
+                    return line + 1, col + 1
+                if pos.style == "'" and source.startswith("''", col):
+                    col += 1  # '' stands for one quote
+                count += 1
+            col += 1
+        line, col = line + 1, 0
+    return None
+
+
+def _item_where(item: BaseModel, *loc) -> Location:
+    """The position of a field when the file sets it, else of the item itself."""
+    raw = getattr(item, "_raw", None)
+    if loc and _has(raw, loc):
+        return locate(item, *loc)
+    return locate(item)
+
+
+def _has(raw, loc: tuple) -> bool:
+    node = raw
+    for step in loc:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return True
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _doc_list(docs) -> str:
+    return ", ".join(f"'{d.id}'" for d in docs)
+
+
+def _figure_where(lib: Library, cijfer: m.Cijfer, field: str) -> Location:
+    """Where a figure's bron or peildatum is set: on the figure, else at the top of its file."""
+    if _has(getattr(cijfer, "_raw", None), (field,)):
+        return locate(cijfer, field)
+    for bestand in lib.content.cijferbestanden:
+        if getattr(bestand, field) is not None and any(c is cijfer for c in bestand.cijfers):
+            return locate(bestand, field)
+    return locate(cijfer)
+
+
+def _scan(ctx: Context, item: m.Item, pattern: re.Pattern, markdown_only: bool = False,
+          mask_refs: bool = False) -> Iterator[tuple[Text, re.Match, Location]]:
+    """Every match of pattern in the texts of an item, with its location."""
+    for text in ctx.texts(item, markdown_only):
+        haystack = INLINE_ANY.sub(lambda x: " " * len(x.group()), text.text) if mask_refs else text.text
+        for match in pattern.finditer(haystack):
+            yield text, match, ctx.where(text, match.start())
+
+
+INLINE_ANY = re.compile(r"\[\[[^\]]*\]\]")
+
+
+# --- rules -------------------------------------------------------------------------------------------------
+
+_PEOPLE = r"(?:mensen|medewerkers|collega(?:'|’)s|personen|werknemers|ambtenaren|deelnemers|respondenten|leidinggevenden)"
+LITERAL = re.compile(
+    r"(?<![\w.,])\d{1,3}(?:[.,]\d+)*\s?(?:%|procent(?:punt(?:en)?)?\b)"  # 55%, 20,74 %, 12 procent
+    r"|(?<![\w.,])\d+(?:\.\d{3})*\s+" + _PEOPLE + r"(?!\w)",  # 240 mensen, 1.500 medewerkers
+    re.IGNORECASE,
+)
+
+
+@rule("literal-figure", "warning", "a percentage or count of people typed in text instead of [[cijfer:id]]")
+def literal_figure(ctx: Context) -> Iterator[Hit]:
+    for item in ctx.lib.by_id.values():
+        for text, match, where in _scan(ctx, item, LITERAL, markdown_only=True, mask_refs=True):
+            yield Hit(where, f"literal figure '{match.group()}' in {item.kind} '{item.id}' ({text.field})", (item.id,),
+                      "type the figure once in cijfers/ and cite it as [[cijfer:id]]")
+
+
+@rule("figure-source", "error", "a figure without source (bron) or reference date (peildatum), or with an unknown source")
+def figure_source(ctx: Context) -> Iterator[Hit]:
+    for cijfer in ctx.lib.items("cijfer"):
+        bron = ctx.lib.by_id.get(cijfer.bron) if cijfer.bron else None
+        if cijfer.bron is None:
+            yield Hit(locate(cijfer), f"figure '{cijfer.id}' has no source (bron)", (cijfer.id,),
+                      "set bron on the figure or at the top of its file")
+        elif not isinstance(bron, m.Bron):
+            choices = [b.id for b in ctx.lib.items("bron")]
+            yield Hit(_figure_where(ctx.lib, cijfer, "bron"), f"figure '{cijfer.id}': unknown source '{cijfer.bron}'",
+                      (cijfer.id,), did_you_mean(cijfer.bron, choices))
+        if cijfer.peildatum is None:
+            yield Hit(locate(cijfer), f"figure '{cijfer.id}' has no reference date (peildatum)", (cijfer.id,),
+                      "set peildatum on the figure or at the top of its file")
+
+
+@rule("figure-stale", "warning", "a figure older than max_leeftijd_cijfer_dagen before the date of a document using it")
+def figure_stale(ctx: Context) -> Iterator[Hit]:
+    limit = int(ctx.settings["max_leeftijd_cijfer_dagen"])
+    for doc in ctx.documents:
+        for cijfer in ctx.uses[doc.id]:
+            if not isinstance(cijfer, m.Cijfer) or cijfer.peildatum is None:
+                continue
+            age = (doc.datum - cijfer.peildatum).days
+            if age > limit:
+                yield Hit(_figure_where(ctx.lib, cijfer, "peildatum"),
+                          f"figure '{cijfer.id}' (peildatum {cijfer.peildatum}) is {age} days older than document "
+                          f"'{doc.id}' ({doc.datum}); the limit is {limit}", (cijfer.id, doc.id),
+                          "update the figure or confirm it is still the latest")
+
+
+@rule("figure-update-pending", "warning", "a figure with update_verwacht is used by a document")
+def figure_update_pending(ctx: Context) -> Iterator[Hit]:
+    for cijfer in ctx.lib.items("cijfer"):
+        docs = ctx.used_in_scope(cijfer)
+        if cijfer.update_verwacht and docs:
+            yield Hit(_item_where(cijfer, "update_verwacht"),
+                      f"figure '{cijfer.id}' awaits an update ({_short(cijfer.update_verwacht)}) and is used by "
+                      f"{_doc_list(docs)}", (cijfer.id,), "update the figure, or remove update_verwacht once final")
+
+
+@rule("recommendation-unanswered", "warning", "a recommendation with no measure answering it and no reactie")
+def recommendation_unanswered(ctx: Context) -> Iterator[Hit]:
+    for rec in ctx.lib.items("aanbeveling"):
+        if rec.reactie is None and not ctx.lib.measures_for(rec.id):
+            yield Hit(locate(rec), f"recommendation '{rec.id}' ({rec._parent}) is not answered by a measure "
+                      "and has no reactie", (rec.id,),
+                      "cite it in a measure's naar_aanleiding_van, or set reactie with a toelichting")
+
+
+@rule("recommendation-reason", "warning", "a recommendation taken over partly or not at all without toelichting")
+def recommendation_reason(ctx: Context) -> Iterator[Hit]:
+    for rec in ctx.lib.items("aanbeveling"):
+        if rec.reactie in ("deels", "niet-overgenomen") and not (rec.toelichting or "").strip():
+            yield Hit(_item_where(rec, "reactie"), f"recommendation '{rec.id}' has reactie '{rec.reactie}' "
+                      "but no toelichting", (rec.id,), "explain why in toelichting")
+
+
+@rule("measure-unfounded", "warning", "a new measure that cites no recommendation and has no aanleiding")
+def measure_unfounded(ctx: Context) -> Iterator[Hit]:
+    for maatregel in ctx.lib.items("maatregel"):
+        if maatregel.status == "nieuw" and not maatregel.naar_aanleiding_van and not (maatregel.aanleiding or "").strip():
+            yield Hit(_item_where(maatregel, "status"), f"new measure '{maatregel.id}' cites no recommendation "
+                      "and gives no aanleiding", (maatregel.id,),
+                      "add naar_aanleiding_van: [aanbeveling-id], or aanleiding: why it is needed")
+
+
+@rule("classification", "error", "an item more confidential than a document that includes it")
+def classification(ctx: Context) -> Iterator[Hit]:
+    for doc in ctx.documents:
+        level = m.CLASSIFICATIE_NIVEAU[doc.classificatie]
+        for item in ctx.uses[doc.id][1:]:
+            mark = getattr(item, "classificatie", None)
+            if mark and m.CLASSIFICATIE_NIVEAU[mark] > level:
+                yield Hit(_item_where(item, "classificatie"),
+                          f"{item.kind} '{item.id}' is {mark} but document '{doc.id}' is {doc.classificatie}",
+                          (item.id, doc.id), f"leave it out of '{doc.id}', or raise the document's classificatie")
+
+
+PLACEHOLDER = re.compile(
+    r"(?i:aanvullen met|moet nog (?:ge)?[uü]pdat\w*|nog aanvullen|\[invullen\])|\b(?:TODO|XXX|TBD)\b|\bPM:"
+)
+
+
+@rule("placeholder", "error", "placeholder or TODO text in a document or an item it uses (a warning unless definitief)")
+def placeholder(ctx: Context) -> Iterator[Hit]:
+    """One finding per placeholder, as severe as the most final document using it."""
+    for item in ctx.lib.by_id.values():
+        docs = [item] if isinstance(item, m.Document) and item.id in ctx.scope else ctx.used_in_scope(item)
+        if not docs:
+            continue
+        final = [d for d in docs if d.status == "definitief"]
+        for text, match, where in _scan(ctx, item, PLACEHOLDER):
+            yield Hit(where, f"placeholder '{match.group()}' in {item.kind} '{item.id}' ({text.field}), used by "
+                      f"{_doc_list(final or docs)}" + (" (definitief)" if final else ""),
+                      (item.id, *(d.id for d in docs)), "fill in the text before the document is final",
+                      demote=0 if final else 1)
+
+
+BIJLAGE_NUMMER = re.compile(r"\bbijlage\s+(\d+)([a-z]?)\b", re.IGNORECASE)
+
+
+def _section_attachments(onderdelen: list[m.Onderdeel]) -> set[str]:
+    """Labels ('1', '1a') of attachments a section lists by title, as agendas do: "Bijlage 1a: ..."."""
+    found = set()
+    for onderdeel in onderdelen:
+        for titel in onderdeel.bijlagen:
+            match = BIJLAGE_NUMMER.match(titel.strip())
+            if match:
+                found.add(match.group(1) + match.group(2).lower())
+        found |= _section_attachments(onderdeel.onderdelen)
+    return found
+
+
+@rule("bijlage-missing", "error", "'bijlage N' or [[bijlage:id]] that the document using it does not have")
+def bijlage_missing(ctx: Context) -> Iterator[Hit]:
+    for doc in ctx.documents:
+        ids = {b.id for b in doc.bijlagen}
+        listed = _section_attachments(doc.onderdelen)
+        for item in ctx.uses[doc.id]:
+            if isinstance(item, m.Document) and item is not doc:
+                continue  # an included document is checked against its own attachments
+            for text, match, where in _scan(ctx, item, BIJLAGE_NUMMER, mask_refs=True):
+                label = match.group(1) + match.group(2).lower()
+                if isinstance(text.obj, m.Onderdeel) and text.loc[0] == "bijlagen":
+                    continue  # a section's list of attachments declares them
+                if int(match.group(1)) > len(doc.bijlagen) and label not in listed:
+                    yield Hit(where, f"'{match.group()}' in {item.kind} '{item.id}', but document '{doc.id}' has "
+                              f"{len(doc.bijlagen)} bijlage(n)", (item.id, doc.id),
+                              "refer to the attachment as [[bijlage:id]] so the number follows the document")
+            for _, match, where in _scan(ctx, item, INLINE, markdown_only=True):
+                if match.group(1) == "bijlage" and match.group(2) not in ids:
+                    yield Hit(where, f"[[bijlage:{match.group(2)}]] in {item.kind} '{item.id}', but document "
+                              f"'{doc.id}' has no bijlage '{match.group(2)}'", (item.id, doc.id),
+                              did_you_mean(match.group(2), ids) or f"add it to the bijlagen of '{doc.id}'")
+
+
+@rule("near-duplicate", "warning", "two questions that are (nearly) the same")
+def near_duplicate(ctx: Context) -> Iterator[Hit]:
+    threshold = float(ctx.settings["gelijkenis_drempel"])
+    vragen = [(v, " ".join(v.vraag.lower().split())) for v in ctx.lib.items("vraag")]
+    for i, (first, a) in enumerate(vragen):
+        for second, b in vragen[i + 1:]:
+            matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+            if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= threshold:
+                yield Hit(locate(second, "vraag"), f"question '{second.id}' is {ratio:.0%} similar to '{first.id}' "
+                          f"({locate(first, 'vraag')})", (first.id, second.id),
+                          "merge them into one question, or reword one")
+
+
+ORPHAN_KINDS = ("vraag", "maatregel", "cijfer", "kernboodschap", "toezegging")
+
+
+@rule("orphan", "info", "a question, measure, figure, key message or commitment no document uses")
+def orphan(ctx: Context) -> Iterator[Hit]:
+    for kind in ORPHAN_KINDS:
+        for item in ctx.lib.items(kind):
+            if item.id not in ctx.used_by:
+                yield Hit(locate(item), f"{kind} '{item.id}' is not used by any document", (item.id,))
+
+
+@rule("commitment-overdue", "warning", "an open commitment past its due date (uiterlijk)")
+def commitment_overdue(ctx: Context) -> Iterator[Hit]:
+    for toezegging in ctx.lib.items("toezegging"):
+        if toezegging.status == "open" and toezegging.uiterlijk and toezegging.uiterlijk < ctx.today:
+            days = (ctx.today - toezegging.uiterlijk).days
+            yield Hit(locate(toezegging, "uiterlijk"), f"{toezegging.soort} '{toezegging.id}' was due "
+                      f"{toezegging.uiterlijk} ({days} days ago) and is still open", (toezegging.id,),
+                      "set status: afgerond or vervallen, or agree a new date")
+
+
+@rule("suspect-answer", "warning", "an answer whose figures, sources or measures changed since its review")
+def suspect_answer(ctx: Context) -> Iterator[Hit]:
+    from .fingerprint import fingerprint, rests_on
+
+    for vraag in ctx.lib.items("vraag"):
+        if vraag.beoordeling is None:
+            yield Hit(locate(vraag), f"answer to '{vraag.id}' was never reviewed", (vraag.id,),
+                      f"run `briefings review {vraag.id}` once the answer is checked", demote=1)
+        elif vraag.beoordeling.vingerafdruk != fingerprint(ctx.lib, vraag):
+            basis = ", ".join(f"{x.kind} {x.id}" for x in rests_on(ctx.lib, vraag)) or "nothing"
+            yield Hit(_item_where(vraag, "beoordeling", "vingerafdruk"),
+                      f"answer is suspect: what it rests on ({basis}) changed since review on "
+                      f"{vraag.beoordeling.datum}", (vraag.id,),
+                      f"check the answer, then run `briefings review {vraag.id}`")
+
+
+# --- running ----------------------------------------------------------------------------------------------
+
+
+def _severities(project) -> dict[str, str]:
+    """Rule id → severity, with the overrides of briefings.yaml (checks.ernst) applied."""
+    checks = getattr(project, "checks", None) or CHECK_DEFAULTS
+    overrides = checks.get("ernst") or {}
+    where = Location(str(getattr(project, "config_path", None) or "briefings.yaml"))
+    known = {r.id for r in RULES}
+    for rule_id, severity in overrides.items():
+        if rule_id not in known:
+            raise BriefingsError(f"checks.ernst: unknown rule '{rule_id}'", where,
+                                 did_you_mean(rule_id, known) or f"rules: {', '.join(sorted(known))}")
+        if severity not in (*SEVERITIES, OFF):
+            raise BriefingsError(f"checks.ernst.{rule_id}: '{severity}' is not one of error, warning, info, off",
+                                 where, did_you_mean(str(severity), (*SEVERITIES, OFF)))
+    return {r.id: overrides.get(r.id, r.severity) for r in RULES}
+
+
+def _demote(severity: str, steps: int) -> str:
+    return SEVERITIES[min(SEVERITIES.index(severity) + steps, len(SEVERITIES) - 1)]
+
+
+def _scope(lib: Library, documents: list[str] | None) -> list[m.Document]:
+    if documents is None:
+        return lib.documents()
+    return [lib.get(doc_id, "document") for doc_id in dict.fromkeys(documents)]
+
+
+def run_checks(lib: Library, project, documents: list[str] | None = None,
+               today: dt.date | None = None) -> list[Finding]:
+    """Run every rule that is not switched off. With `documents`, keep only findings about those
+    documents and the items they use."""
+    severities = _severities(project)
+    settings = {**CHECK_DEFAULTS, **(getattr(project, "checks", None) or {})}
+    ctx = Context(lib, settings, _scope(lib, documents), today or dt.date.today())
+    allowed = None
+    if documents is not None:
+        allowed = {item.id for doc in ctx.documents for item in ctx.uses[doc.id]}
+    findings = []
+    for r in RULES:
+        severity = severities[r.id]
+        if severity == OFF:
+            continue
+        for hit in r.run(ctx):
+            if allowed is not None and not allowed.intersection(hit.about):
+                continue
+            findings.append(Finding(hit.where.path, hit.where.line, hit.where.col, _demote(severity, hit.demote),
+                                    r.id, hit.message, hit.hint, hit.about[0]))
+    return sort_findings(findings)

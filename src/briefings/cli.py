@@ -52,10 +52,11 @@ def cli(ctx, root):
 @pass_ctx
 def check(c, fmt, strict, documents):
     """Check the library: schema, ids, references and traceability rules."""
+    lib = c.library  # loading reports schema, id and reference errors first
     from .checks import run_checks
     from .report import exit_code, print_findings
 
-    findings = run_checks(c.library, c.project, documents=documents or None)
+    findings = run_checks(lib, c.project, documents=documents or None)
     print_findings(findings, fmt)
     sys.exit(exit_code(findings, strict))
 
@@ -95,6 +96,48 @@ def schema(kind, out):
             click.echo(path)
     else:
         click.echo(schema_text(kind))
+
+
+@cli.command()
+@click.argument("kind", required=False)
+@click.argument("doc", required=False)
+@click.option("--all", "all_", is_flag=True, help="Build every document in the library.")
+@click.option("--format", "fmt", type=click.Choice(["docx", "md", "both"]), default="both", show_default=True)
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: build/).")
+@click.option("--reference-doc", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Word styles to build on (default: templates/huisstijl.docx).")
+@click.option("--woo", is_flag=True, help="Woo publication: officials' names become the ground code 5.1.2e.")
+@click.option("--no-check", is_flag=True, help="Build even when the checks find errors.")
+@pass_ctx
+def build(c, kind, doc, all_, fmt, out, reference_doc, woo, no_check):
+    """Build documents to DOCX and Markdown.
+
+    KIND is a document kind (annotatie, raadsbrief, factsheet, achtergrondnotitie, agenda, matrix) or a
+    document id; DOC picks one document of that kind. Without arguments: the default annotation.
+    """
+    from pathlib import Path
+
+    from .build import render_outputs, refuse_on_errors, select_documents, write_outputs
+
+    if all_ and (kind or doc):
+        raise click.UsageError("give either --all or KIND [DOC], not both")
+    lib, project = c.library, c.project
+    docs = select_documents(lib, project, kind, doc, all_)
+    if not no_check:
+        refuse_on_errors(lib, project, docs, click.echo)
+    formats = ("md", "docx") if fmt == "both" else (fmt,)
+    out_dir = Path(out) if out else project.build
+    if len(docs) > 1:
+        with click.progressbar(length=len(docs), label="building", file=sys.stderr) as bar:
+            outputs = render_outputs(lib, project, docs, formats, out_dir, woo=woo,
+                                     reference_doc=Path(reference_doc) if reference_doc else None, progress=bar)
+    else:
+        outputs = render_outputs(lib, project, docs, formats, out_dir, woo=woo,
+                                 reference_doc=Path(reference_doc) if reference_doc else None)
+    from .load import display_path
+
+    for path in write_outputs(outputs):
+        click.echo(display_path(path))
 
 
 def main(argv=None):

@@ -257,12 +257,12 @@ def _overview_items(self: Library, doc: m.Document) -> list[m.Item]:
             items += [self.by_id[i] for i in bijlage.cijfers if i in self.by_id]
     if isinstance(doc, m.Matrix):
         recommendations(sources(doc.bronnen))
-    if isinstance(doc, m.Factsheet):
-        items += [c for c in self.items("cijfer") if c.bron == doc.bron]
 
     def sections(onderdelen):
         for o in onderdelen:
-            recommendations([self.by_id[i] for i in o.aanbevelingen if i in self.by_id])
+            for rec_id in o.aanbevelingen:
+                if rec_id in self.by_id:
+                    items.extend(self.measures_for(rec_id))
             for bron_id in o.bronnen:
                 bron = self.by_id.get(bron_id)
                 if bron is not None:

@@ -145,7 +145,7 @@ def parse_file(path: Path, folder: str, shown: str | None = None):
         raise ContentError(f"cannot read file: {exc.strerror}", Location(shown)) from None
     raw = load_yaml(text, shown)
     if not isinstance(raw, PosDict):
-        got = "an empty file" if raw is None else f"a {type(raw).__name__}"
+        got = "an empty file" if raw is None else "a list" if isinstance(raw, list) else f"a single value ({raw!r:.40})"
         raise ContentError(f"expected a mapping of keys (like 'id: ...'), got {got}", Location(shown, 1, 1))
     cls = m.KINDS[folder]
     if cls is m.Document:

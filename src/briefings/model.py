@@ -240,6 +240,7 @@ class Persoon(Item):
     naam: str = Field(description="Full name as it appears in documents.")
     rol: Literal["ambtenaar", "wethouder", "raadslid", "extern"]
     functie: str | None = None
+    aanspreekvorm: str | None = Field(default=None, description="How documents name them, e.g. 'wethouder van Buren'.")
     partij: str | None = None
     organisatie: str | None = None
     woo_gelakt: bool = Field(default=False, description="Name already redacted in the source (Woo 5.1.2e).")
@@ -295,7 +296,7 @@ class Onderdeel(Model):
     maatregelen: refs("maatregel") = []
     cijfers: refs("cijfer") = []
     bronnen: refs("bron") = Field(default=[], description="Show these sources with their findings.")
-    aanbevelingen: refs("bron") = Field(default=[], description="Show the recommendations of these sources.")
+    aanbevelingen: refs("aanbeveling") = Field(default=[], description="Show these recommendations with their measures.")
     toezeggingen: refs("toezegging") = []
     prestatieafspraken: refs("prestatieafspraken") = []
     bijlagen: list[str] = Field(default=[], description="Attachment titles listed under this section.")

@@ -1,0 +1,297 @@
+"""Stage 4: a document spec plus its Jinja2 template → Markdown.
+
+Templates receive the spec (a typed model) and a `View` with helpers that
+resolve ids, number questions and attachments, and expand inline references
+such as [[cijfer:id]] in the document's own numbering.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import dutch
+from . import model as m
+from .errors import Location, ReferenceError_, TemplateError, did_you_mean
+from .library import INLINE, Library
+from .load import display_path, locate
+
+WOO_CODE = "5.1.2e"
+
+
+@dataclass
+class Assembled:
+    doc: m.Document
+    markdown: str
+    title: str
+    subject: str
+    keywords: list[str]
+    classification: str
+    reference: str
+    toc: bool
+    woo_grounds: list[str] = field(default_factory=list)
+
+
+class View:
+    """What a template may ask of the library while building one document."""
+
+    def __init__(self, lib: Library, doc: m.Document, project, woo: bool = False, parent: "View | None" = None):
+        self.lib = lib
+        self.doc = doc
+        self.project = project
+        self.woo = woo
+        self.redacted: set[str] = parent.redacted if parent else set()
+        self.vraagnummers: dict[str, int] = {}
+        self._number(doc.onderdelen)
+        # an embedded document (a bijlage) keeps the attachment numbers of the document it sits in
+        root = parent.doc if parent else doc
+        self.bijlagenummers = {b.id: i for i, b in enumerate(root.bijlagen, start=1)}
+
+    def _number(self, onderdelen) -> None:
+        for o in onderdelen:
+            for vid in o.vragen:
+                self.vraagnummers.setdefault(vid, len(self.vraagnummers) + 1)
+            self._number(o.onderdelen)
+
+    # -- lookups --------------------------------------------------------------
+
+    def item(self, item_id: str, kind: str | None = None):
+        return self.lib.get(item_id, kind)
+
+    def vraag(self, vid: str) -> m.Vraag:
+        return self.lib.get(vid, "vraag")
+
+    def vragen(self, onderdeel: m.Onderdeel) -> list[tuple[int, m.Vraag]]:
+        return [(self.vraagnummers[v], self.vraag(v)) for v in onderdeel.vragen]
+
+    def maatregelen(self, ids) -> list[m.Maatregel]:
+        return [self.lib.get(i, "maatregel") for i in ids]
+
+    def cijfers(self, ids) -> list[m.Cijfer]:
+        return [self.lib.get(i, "cijfer") for i in ids]
+
+    def bron(self, bid: str | None) -> m.Bron | None:
+        return self.lib.get(bid, "bron") if bid else None
+
+    def bronnen(self, ids) -> list[m.Bron]:
+        return [self.lib.get(i, "bron") for i in ids]
+
+    def aanbevelingen(self, ids) -> list[m.Aanbeveling]:
+        return [self.lib.get(i, "aanbeveling") for i in ids]
+
+    def toezeggingen(self, ids) -> list[m.Toezegging]:
+        return [self.lib.get(i, "toezegging") for i in ids]
+
+    def prestatieafspraken(self, ids) -> list[m.Prestatieafspraken]:
+        return [self.lib.get(i, "prestatieafspraken") for i in ids]
+
+    def thema(self, tid: str) -> m.Thema:
+        return self.lib.get(tid, "thema")
+
+    def themas(self) -> list[m.Thema]:
+        return sorted(self.lib.items("thema"), key=lambda t: t.nummer)
+
+    def measures_for(self, rec_id: str) -> list[m.Maatregel]:
+        return self.lib.measures_for(rec_id)
+
+    def bron_van(self, item: m.Item) -> m.Bron | None:
+        parent = self.lib.parent(item)
+        return parent if isinstance(parent, m.Bron) else None
+
+    def interventies(self, thema_id: str, status: str | None = None) -> list[m.Maatregel]:
+        return [x for x in self.lib.items("maatregel")
+                if x.thema == thema_id and (status is None or x.status == status)]
+
+    def onderzoeksbronnen(self, ids=()) -> list[m.Bron]:
+        if ids:
+            return self.bronnen(ids)
+        return [b for b in self.lib.items("bron") if b.aanbevelingen]
+
+    def matrix(self, bronnen=()):
+        from .matrix import matrix_rows
+
+        return matrix_rows(self.lib, list(bronnen) or None)
+
+    # -- text -----------------------------------------------------------------
+
+    def persoon(self, pid: str) -> str:
+        p = self.lib.get(pid, "persoon")
+        return self.naam(p, p.aanspreekvorm or p.naam)
+
+    def naam(self, p: m.Persoon, text: str | None = None) -> str:
+        text = text or p.naam
+        if self.woo and not p.gekozen:
+            self.redacted.add(p.naam)
+            return WOO_CODE
+        return text
+
+    def raadslid(self, pid: str) -> str:
+        p = self.lib.get(pid, "persoon")
+        return f"Lid {self.naam(p)}" + (f" ({p.partij})" if p.partij else "")
+
+    def cijfer(self, cid: str) -> str:
+        return dutch.cijfer(self.lib.get(cid, "cijfer"))
+
+    def datum(self, value) -> str:
+        return dutch.datum(value)
+
+    def getal(self, value, decimalen: int = 0) -> str:
+        return dutch.getal(value, decimalen)
+
+    def bijlagenummer(self, bid: str) -> int:
+        return self.bijlagenummers[bid]
+
+    def md(self, text: str | None, owner=None, field_name: str = "") -> str:
+        """Expand inline references in a Markdown text of `owner`."""
+        if not text:
+            return ""
+        def replace(match: re.Match) -> str:
+            kind, target = match.group(1), match.group(2)
+            try:
+                return self._inline(kind, target, match, text)
+            except ReferenceError_ as exc:
+                where = locate(owner, field_name) if owner is not None else None
+                raise ReferenceError_(exc.problem, where, exc.hint) from None
+        out = INLINE.sub(replace, text.strip("\n"))
+        return out
+
+    def _inline(self, kind: str, target: str, match: re.Match, text: str) -> str:
+        if kind == "bijlage":
+            if target not in self.bijlagenummers:
+                raise ReferenceError_(f"[[bijlage:{target}]]: document '{self.doc.id}' has no such attachment",
+                                      hint=did_you_mean(target, self.bijlagenummers))
+            return f"bijlage {self.bijlagenummers[target]}"
+        if kind == "vraag":
+            if target not in self.vraagnummers:
+                raise ReferenceError_(f"[[vraag:{target}]]: question is not in document '{self.doc.id}'",
+                                      hint=did_you_mean(target, self.vraagnummers))
+            return f"vraag {self.vraagnummers[target]}"
+        item = self.lib.get(target, kind)
+        if kind == "cijfer":
+            value = dutch.cijfer(item)
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            before = text[line_start:match.start()].strip(" -*>\t")
+            if not before or re.fullmatch(r"\d+[.)]|[o▪]", before):
+                value = value[:1].upper() + value[1:]
+            return value
+        if kind == "persoon":
+            return self.naam(item, item.naam)
+        if kind == "bron":
+            return item.label()
+        return item.label()
+
+    def shift(self, markdown: str, levels: int) -> str:
+        """Demote headings, for a document embedded as an attachment."""
+        return shift_headings(markdown, levels)
+
+
+def shift_headings(markdown: str, levels: int) -> str:
+    out, fence = [], None
+    for line in markdown.split("\n"):
+        stripped = line.lstrip()
+        if stripped.startswith(("```", "~~~")):
+            marker = stripped[:3]
+            fence = None if fence == marker else (fence or marker)
+        elif fence is None and re.match(r"#{1,6} ", line):
+            line = "#" * levels + line
+        out.append(line)
+    return "\n".join(out)
+
+
+def _environment(templates: Path):
+    import jinja2
+
+    def fail(message: str):
+        raise jinja2.TemplateRuntimeError(message)
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["datum"] = dutch.datum
+    env.filters["getal"] = dutch.getal
+    env.globals["fail"] = fail
+    return env
+
+
+_ENVS: dict[Path, object] = {}
+
+
+def template_error(exc: Exception, templates: Path, name: str) -> TemplateError:
+    """A Jinja2 failure as `template:line: message`."""
+    import jinja2
+
+    path, line = templates / name, 0
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        path, line = Path(exc.filename or path), exc.lineno or 0
+        return TemplateError(f"template syntax error: {exc.message}", Location(display_path(path), line))
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return TemplateError(f"template not found: {exc.name}", Location(display_path(templates)),
+                             f"expected {display_path(templates / str(exc.name))}")
+    tb = exc.__traceback__
+    while tb is not None:  # jinja maps template frames onto the template file and line
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            path, line = Path(filename), tb.tb_lineno
+        tb = tb.tb_next
+    message = str(exc)
+    if isinstance(exc, jinja2.UndefinedError):
+        message = f"undefined in template: {message}"
+    return TemplateError(message, Location(display_path(path), line))
+
+
+def render_template(project, name: str, **context) -> str:
+    import jinja2
+
+    env = _ENVS.get(project.templates)
+    if env is None:
+        env = _ENVS[project.templates] = _environment(project.templates)
+    try:
+        template = env.get_template(name)
+        return template.render(**context)
+    except (ReferenceError_, TemplateError):
+        raise
+    except (jinja2.TemplateError, AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+        raise template_error(exc, project.templates, name) from None
+    except RecursionError:
+        raise TemplateError("template recursion too deep", Location(display_path(project.templates / name))) from None
+
+
+def _template_name(doc: m.Document) -> str:
+    return f"{doc.soort}.md.j2"
+
+
+def assemble(lib: Library, doc: m.Document, project, woo: bool = False, parent: View | None = None) -> Assembled:
+    view = View(lib, doc, project, woo=woo, parent=parent)
+    embedded = parent is not None
+    body = render_template(project, _template_name(doc), doc=doc, v=view, embedded=embedded,
+                           bijlage_inhoud=lambda b: _bijlage(lib, b, project, view))
+    body = re.sub(r"\n{3,}", "\n\n", body).strip("\n") + "\n"
+    if woo and not embedded and view.redacted:
+        body += ("\n---\n\n# Toegepaste weigeringsgronden\n\n"
+                 f"- {WOO_CODE}: persoonlijke levenssfeer (art. 5.1 lid 2 sub e Woo). "
+                 "Namen van ambtenaren zijn gelakt.\n")
+    return Assembled(
+        doc=doc,
+        markdown=body,
+        title=doc.titel,
+        subject=doc.onderwerp or doc.titel,
+        keywords=list(doc.trefwoorden),
+        classification=doc.classificatie.capitalize(),
+        reference=doc.kenmerk or "",
+        toc=len(body) > 20000,
+        woo_grounds=[WOO_CODE] if view.redacted else [],
+    )
+
+
+def _bijlage(lib: Library, bijlage: m.Bijlage, project, view: View) -> str:
+    """The body of an attachment that embeds another document, headings demoted under the attachment title."""
+    if not bijlage.document:
+        return ""
+    inner = lib.get(bijlage.document, "document")
+    return shift_headings(assemble(lib, inner, project, woo=view.woo, parent=view).markdown, 1)

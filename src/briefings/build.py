@@ -1,0 +1,138 @@
+"""Build documents: check, assemble every document in memory, then write all outputs atomically."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import __version__
+from . import model as m
+from .errors import BriefingsError, CheckFailed, did_you_mean
+from .library import Library
+
+FORMATS = ("md", "docx")
+
+
+@dataclass
+class Output:
+    doc: m.Document
+    path: Path
+    data: bytes
+
+
+def select_documents(lib: Library, project, kind: str | None, doc_id: str | None, all_: bool) -> list[m.Document]:
+    docs = lib.documents()
+    if all_:
+        return docs
+    if kind is None:
+        kind = "annotatie"
+    soorten = sorted(m.DOCUMENT_SOORTEN)
+    if kind not in m.DOCUMENT_SOORTEN:
+        if kind in lib.by_id and isinstance(lib.by_id[kind], m.Document):
+            return [lib.by_id[kind]]
+        raise BriefingsError(f"unknown document kind or id '{kind}'",
+                             hint=did_you_mean(kind, soorten + [d.id for d in docs])
+                             or f"kinds: {', '.join(soorten)}")
+    of_kind = [d for d in docs if d.soort == kind]
+    if doc_id:
+        doc = lib.get(doc_id, "document")
+        if doc.soort != kind:
+            raise BriefingsError(f"document '{doc_id}' is a {doc.soort}, not a {kind}")
+        return [doc]
+    if kind == "annotatie" and project.standaard_document in lib.by_id:
+        return [lib.by_id[project.standaard_document]]
+    if not of_kind:
+        raise BriefingsError(f"the library has no document of kind '{kind}'")
+    return of_kind
+
+
+def git_commit(root: Path) -> str:
+    override = os.environ.get("BRIEFINGS_COMMIT")
+    if override:
+        return override
+    try:
+        result = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True,
+                                text=True, timeout=5)
+        commit = result.stdout.strip()
+        if result.returncode or not commit:
+            return "onbekend"
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "content", "templates"], cwd=root,
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+        return commit + ("-gewijzigd" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "onbekend"
+
+
+def content_hash(lib: Library, doc: m.Document) -> str:
+    """A hash of every item the document rests on: traces a printed copy back to its sources."""
+    digest = hashlib.sha256()
+    for item in sorted(lib.uses(doc), key=lambda i: (i.kind, i.id)):
+        payload = json.dumps(item.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        digest.update(f"{item.kind}:{item.id}:{payload}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def colophon(commit: str, chash: str) -> str:
+    return f"\n*Opgesteld met briefings {__version__} · commit {commit} · inhoud {chash}*\n"
+
+
+def render_outputs(lib: Library, project, docs: list[m.Document], formats: tuple[str, ...], out_dir: Path,
+                   woo: bool = False, reference_doc: Path | None = None, progress=None) -> list[Output]:
+    """Everything in memory; nothing written yet."""
+    from .assemble import assemble
+
+    commit = git_commit(project.root)
+    reference = reference_doc or project.templates / "huisstijl.docx"
+    suffix = "-woo" if woo else ""
+    outputs: list[Output] = []
+    for doc in docs:
+        assembled = assemble(lib, doc, project, woo=woo)
+        chash = content_hash(lib, doc)
+        markdown = assembled.markdown + colophon(commit, chash)
+        if "md" in formats:
+            outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", markdown.encode("utf-8")))
+        if "docx" in formats:
+            from .writers.docx import DocxMeta, markdown_to_docx
+
+            meta = DocxMeta(
+                title=assembled.title,
+                subject=assembled.subject,
+                author=doc.auteur if not woo else "Gemeente Amsterdam",
+                keywords=assembled.keywords,
+                classification=assembled.classification,
+                reference=assembled.reference,
+                date=doc.datum,
+                toc=assembled.toc,
+                custom={"briefings-commit": commit, "briefings-inhoud": chash, "briefings-document": doc.id,
+                        "briefings-versie": __version__},
+            )
+            outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", markdown_to_docx(markdown, meta, reference)))
+        if progress is not None:
+            progress.update(1)
+    paths = [o.path for o in outputs]
+    if len(set(paths)) != len(paths):
+        raise BriefingsError("two outputs would be written to the same path")
+    return outputs
+
+
+def write_outputs(outputs: list[Output]) -> list[Path]:
+    from .writers.files import write_bytes_atomic
+
+    for output in outputs:
+        write_bytes_atomic(output.path, output.data)
+    return [o.path for o in outputs]
+
+
+def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> None:
+    from .checks import run_checks
+    from .report import print_findings
+
+    findings = run_checks(lib, project, documents=[d.id for d in docs])
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        print_findings(errors, "text")
+        raise CheckFailed(f"not built: {len(errors)} error{'s' if len(errors) != 1 else ''} in the content these "
+                          "documents use (see above; `briefings check` lists all findings)")

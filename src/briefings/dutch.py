@@ -1,0 +1,33 @@
+"""Dutch notation for dates and numbers, through babel."""
+from __future__ import annotations
+
+import datetime as dt
+
+from . import model as m
+
+LOCALE = "nl_NL"
+
+
+def datum(value: dt.date | None, pattern: str = "d MMMM y") -> str:
+    """13 mei 2024."""
+    if value is None:
+        return ""
+    from babel.dates import format_date
+
+    return format_date(value, format=pattern, locale=LOCALE)
+
+
+def getal(value: float, decimalen: int = 0) -> str:
+    """1.500 and 20,74."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * decimalen if decimalen else "")
+    return format_decimal(value, format=pattern, locale=LOCALE)
+
+
+def cijfer(c: m.Cijfer) -> str:
+    """A figure as it reads in prose: '55%', '20,74%', 'ca. 240', 'boven de 30%'."""
+    text = getal(c.waarde, c.decimalen)
+    if c.eenheid == "procent":
+        text += "%"
+    return f"{c.benadering} {text}" if c.benadering else text

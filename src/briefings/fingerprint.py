@@ -1,0 +1,134 @@
+"""Fingerprints of what an answer rests on, and `review`, which records one in the question's file.
+
+An answer rests on the figures it cites, the sources behind it and the measures it names. When
+any of these changes after a review, the stored fingerprint no longer matches and the
+suspect-answer check flags the answer.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+from . import model as m
+from .errors import ContentError, Location
+from .library import Library, walk_refs
+from .load import display_path
+from .writers.files import write_text_atomic
+
+FIGURE_FIELDS = ("waarde", "eenheid", "peildatum", "bron", "benadering")
+SOURCE_FIELDS = ("titel", "jaar", "soort", "referentie")
+MEASURE_FIELDS = ("titel", "status", "beschrijving")
+
+
+def rests_on(lib: Library, vraag: m.Vraag) -> list[m.Item]:
+    """The figures a question cites, then its sources and those of its figures, then its measures."""
+    figures, sources, measures = {}, {}, {}
+    for link in walk_refs(vraag):
+        target = lib.by_id.get(link.target)
+        if isinstance(target, m.Cijfer) and link.inline:
+            figures[target.id] = target
+        elif isinstance(target, m.Maatregel):
+            measures[target.id] = target
+        elif isinstance(target, m.Bron) and link.field == "bronnen":
+            sources[target.id] = target
+    for cijfer in figures.values():
+        bron = lib.cijfer_bron(cijfer)
+        if bron is not None:
+            sources.setdefault(bron.id, bron)
+    return [*figures.values(), *sources.values(), *measures.values()]
+
+
+def _norm(value):
+    if isinstance(value, str):
+        return " ".join(value.split())
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def canonical(lib: Library, vraag: m.Vraag) -> str:
+    """The canonical JSON a fingerprint is taken of: content only, key-sorted, whitespace-normalised."""
+    fields = {m.Cijfer: FIGURE_FIELDS, m.Bron: SOURCE_FIELDS, m.Maatregel: MEASURE_FIELDS}
+    data: dict[str, dict] = {"cijfer": {}, "bron": {}, "maatregel": {}}
+    for item in rests_on(lib, vraag):
+        data[item.kind][item.id] = {f: _norm(getattr(item, f)) for f in fields[type(item)]}
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def fingerprint(lib: Library, vraag: m.Vraag) -> str:
+    return hashlib.sha256(canonical(lib, vraag).encode("utf-8")).hexdigest()[:16]
+
+
+# --- review ------------------------------------------------------------------------------------------
+
+
+def review(lib: Library, ids: list[str], today: dt.date, door: str | None = None) -> list[Path]:
+    """Record a review (date, fingerprint, reviewer) in each question's file. Every id is checked
+    before any file is written; each file is rewritten atomically, comments and layout kept."""
+    vragen = [lib.get(i, "vraag") for i in dict.fromkeys(ids)]
+    if door is not None:
+        lib.get(door, "persoon")
+    files = {display_path(p): p for p in lib.content.files}
+    updates = []
+    for vraag in vragen:
+        path = files.get(vraag._path, Path(vraag._path))
+        entry = {"datum": today, **({"door": door} if door else {}), "vingerafdruk": fingerprint(lib, vraag)}
+        updates.append((path, _with_review(path, entry)))
+    for path, text in updates:
+        mode = os.stat(path).st_mode & 0o7777
+        write_text_atomic(path, text)
+        os.chmod(path, mode)  # the temporary file was created 0600
+    return [path for path, _ in updates]
+
+
+def _with_review(path: Path, entry: dict) -> str:
+    """The file's text with `beoordeling` set to entry, via a ruamel round trip."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+
+    original = path.read_text(encoding="utf-8")
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap long lines
+    yaml.indent(**_indentation(original))
+    data = yaml.load(original)
+    value = CommentedMap(entry)
+    if "beoordeling" in data:
+        data["beoordeling"] = value
+    else:
+        keys = list(data)
+        at = keys.index("gecontroleerd") + 1 if "gecontroleerd" in keys else len(keys)
+        data.insert(at, "beoordeling", value)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    text = out.getvalue()
+    if "\r\n" in original:
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    _validate(text, display_path(path))
+    return text
+
+
+def _indentation(text: str) -> dict:
+    """The block-sequence indentation the file already uses, so a round trip keeps it."""
+    match = re.search(r"^( *)[\w-]+:[ \t]*(?:#.*)?\r?\n( *)- ", text, re.MULTILINE)
+    if match and len(match.group(2)) > len(match.group(1)):
+        offset = len(match.group(2)) - len(match.group(1))
+        return {"mapping": 2, "sequence": offset + 2, "offset": offset}
+    return {"mapping": 2, "sequence": 2, "offset": 0}
+
+
+def _validate(text: str, shown: str) -> None:
+    """Refuse to write a file the loader would reject."""
+    from pydantic import ValidationError
+
+    from .yamlpos import load_yaml
+
+    try:
+        m.Vraag.model_validate(load_yaml(text, shown))
+    except ValidationError as exc:
+        raise ContentError(f"review would make the file invalid: {exc.errors()[0]['msg']}", Location(shown)) from None

@@ -1,0 +1,66 @@
+"""The recommendations matrix: every recommendation of a source, the response and the measures answering it."""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+from . import model as m
+from .library import Library
+
+
+@dataclass(frozen=True)
+class MatrixMaatregel:
+    id: str
+    titel: str
+    status: str
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    bron_id: str
+    bron: str  # the source's label (afkorting or organisation)
+    aanbeveling_id: str
+    aanbeveling: str
+    reactie: str  # overgenomen | deels | niet-overgenomen | maatregel | "" (unanswered)
+    toelichting: str
+    maatregelen: list[MatrixMaatregel] = field(default_factory=list)
+
+
+def _one_line(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def matrix_rows(lib: Library, bronnen: list[str] | None = None) -> list[MatrixRow]:
+    """One row per recommendation, by source (in the given order, else file order), then file order."""
+    sources = [lib.get(i, "bron") for i in bronnen] if bronnen else [b for b in lib.items("bron") if b.aanbevelingen]
+    rows = []
+    for bron in sources:
+        for rec in bron.aanbevelingen:
+            measures = [MatrixMaatregel(x.id, x.titel, x.status) for x in lib.measures_for(rec.id)]
+            reactie = rec.reactie or ("maatregel" if measures else "")
+            rows.append(MatrixRow(bron.id, bron.label(), rec.id, _one_line(rec.tekst), reactie,
+                                  _one_line(rec.toelichting), measures))
+    return rows
+
+
+COLUMNS = (("Bron", 14), ("Aanbeveling", 46), ("Reactie", 16), ("Toelichting", 30), ("Maatregelen", 36))
+
+
+def render_matrix_text(rows: list[MatrixRow]) -> str:
+    """A terminal table; long cells wrap within their column."""
+    def cells(row: MatrixRow) -> list[str]:
+        measures = "; ".join(f"{x.titel} ({x.id})" for x in row.maatregelen)
+        return [row.bron, row.aanbeveling, row.reactie or "—", row.toelichting, measures]
+
+    def render(values: list[str]) -> list[str]:
+        wrapped = [textwrap.wrap(v, w) or [""] for v, (_, w) in zip(values, COLUMNS)]
+        height = max(len(c) for c in wrapped)
+        return ["  ".join((c[i] if i < len(c) else "").ljust(w) for c, (_, w) in zip(wrapped, COLUMNS)).rstrip()
+                for i in range(height)]
+
+    out = render([title for title, _ in COLUMNS]) + ["  ".join("-" * w for _, w in COLUMNS)]
+    for row in rows:
+        out += render(cells(row))
+    unanswered = sum(1 for r in rows if not r.reactie)
+    out.append(f"({len(rows)} recommendations, {unanswered} unanswered)")
+    return "\n".join(out)

@@ -1,0 +1,691 @@
+"""DOCX writer: Markdown tokens written onto a reference document, reproducible to the byte.
+
+The Markdown is parsed with markdown-it (CommonMark plus pipe tables and YAML front
+matter) and the token stream is walked once, appending WordprocessingML to the body of
+the reference document. Styles are looked up by their built-in names, so a reference
+document saved by a Dutch Word (style id "Kop1", name "heading 1") works too.
+
+Lists: every Markdown list gets its own w:num over the abstract numbering of its list
+style, with a w:startOverride for ordered lists. Each list therefore restarts at its
+Markdown start number, and the list depth becomes the numbering level (w:ilvl), which
+is what Word, LibreOffice and pandoc use to nest lists.
+"""
+from __future__ import annotations
+
+import datetime
+import io
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from briefings.errors import BriefingsError, Location
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+W = "{%s}" % W_NS
+VAL = W + "val"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+RT_HYPERLINK = R_NS + "/hyperlink"
+RT_NUMBERING = R_NS + "/numbering"
+RT_CUSTOM_PROPERTIES = R_NS + "/custom-properties"
+CT_CUSTOM_PROPERTIES = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+CT_NUMBERING = "application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"
+CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+
+EPOCH = datetime.datetime(2000, 1, 1)
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+MAX_DEPTH = 3
+TOC_INSTRUCTION = r' TOC \o "1-3" \h \z \u '
+TOC_TITLE = "Inhoud"
+TOC_PLACEHOLDER = "De inhoudsopgave wordt bijgewerkt bij het openen (of kies 'Veld bijwerken')."
+
+# XML 1.0 forbids these; they are dropped rather than escaped.
+ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+ALIGN = {"left": "left", "center": "center", "right": "right"}
+
+
+@dataclass
+class DocxMeta:
+    title: str
+    subject: str = ""
+    author: str = ""
+    keywords: list[str] = field(default_factory=list)
+    classification: str = ""      # shown in the header, e.g. "Intern"
+    reference: str = ""           # kenmerk, shown in the header
+    date: datetime.date | None = None   # core created/modified come from this (reproducible)
+    language: str = "nl-NL"
+    toc: bool = False             # insert a table-of-contents field after the title block
+    custom: dict[str, str] = field(default_factory=dict)  # custom document properties
+
+
+def clean_text(text: str) -> str:
+    """Text without the characters XML cannot hold."""
+    return ILLEGAL_XML.sub("", text)
+
+
+def markdown_to_docx(markdown: str, meta: DocxMeta, reference_doc: Path) -> bytes:
+    """The DOCX bytes for markdown, styled by reference_doc; equal input gives equal bytes."""
+    import docx  # python-docx is slow to import; only the DOCX output needs it
+
+    reference_doc = Path(reference_doc)
+    if not reference_doc.is_file():
+        raise BriefingsError("reference document not found", Location(str(reference_doc)),
+                             hint="run templates/make_huisstijl.py or pass an existing .docx")
+    try:
+        document = docx.Document(str(reference_doc))
+    except Exception as error:  # python-docx raises several unrelated types for bad files
+        raise BriefingsError(f"reference document cannot be opened: {error}",
+                             Location(str(reference_doc))) from error
+
+    tokens = _parse(clean_text(markdown))
+    writer = _BodyWriter(document, reference_doc)
+    writer.write_title_block(tokens)
+    if meta.toc:
+        writer.write_toc()
+        _enable_update_fields(document)
+    writer.write_blocks(tokens)
+    writer.finish()
+    _write_header_footer(document, writer.styles, meta)
+    _set_language(document, meta.language)
+    _set_core_properties(document, meta)
+    if meta.custom:
+        _set_custom_properties(document, meta.custom)
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as package:
+        entries = {name: package.read(name) for name in package.namelist()}
+    return reproducible_zip(entries)
+
+
+def reproducible_zip(entries: dict[str, bytes]) -> bytes:
+    """A zip of entries with fixed order, timestamps, permissions and compression."""
+    first = "[Content_Types].xml"
+    names = sorted(entries, key=lambda name: (name != first, name))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 0
+            info.external_attr = 0
+            archive.writestr(info, entries[name], compresslevel=6)
+    return buffer.getvalue()
+
+
+def _parse(markdown: str) -> list:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    parser = MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+    return parser.parse(markdown)
+
+
+def _front_matter(tokens: list) -> dict:
+    import yaml
+
+    if not tokens or tokens[0].type != "front_matter":
+        return {}
+    try:
+        data = yaml.safe_load(tokens[0].content)
+    except yaml.YAMLError as error:
+        raise BriefingsError(f"the Markdown front matter is not valid YAML: {error}") from error
+    return data if isinstance(data, dict) else {}
+
+
+class _Styles:
+    """Style ids of the reference document, found by built-in name (case-insensitive)."""
+
+    def __init__(self, document, reference_doc: Path):
+        self.reference_doc = reference_doc
+        self.element = document.styles.element
+        self._by_name: dict[str, object] = {}
+        for style in self.element.iterchildren(W + "style"):
+            name = style.find(W + "name")
+            style_id = style.get(W + "styleId") or ""
+            if name is not None:
+                self._by_name.setdefault(name.get(VAL, "").lower(), style)
+            self._by_name.setdefault(style_id.lower(), style)
+        self._ids: dict[str, str] = {}
+
+    def element_of(self, name: str):
+        style = self._by_name.get(name.lower()) or self._by_name.get(name.replace(" ", "").lower())
+        if style is None:
+            raise BriefingsError(
+                f"the reference document has no style '{name}'", Location(str(self.reference_doc)),
+                hint=f"add a style named '{name}' to it, or start from templates/huisstijl.docx")
+        return style
+
+    def id(self, name: str) -> str:
+        style_id = self._ids.get(name)
+        if style_id is None:
+            style_id = self._ids[name] = self.element_of(name).get(W + "styleId")
+        return style_id
+
+
+@dataclass
+class _List:
+    ordered: bool
+    depth: int
+    style: str
+    num_id: str
+    ilvl: str
+    pending: bool = False  # the current item has not written its first paragraph yet
+
+
+class _Numbering:
+    """One w:num per Markdown list, over the abstract numbering of the list style."""
+
+    def __init__(self, document, styles: _Styles):
+        self.styles = styles
+        self.element = self._numbering_element(document)
+        nums = self.element.findall(W + "num")
+        self.next_num = max((int(n.get(W + "numId")) for n in nums), default=0) + 1
+        self._abstract_of_num = {n.get(W + "numId"): n.find(W + "abstractNumId").get(VAL)
+                                 for n in nums}
+        self._levels: dict[str, tuple[str, str]] = {}
+
+    @staticmethod
+    def _numbering_element(document):
+        part = document.part
+        try:
+            return part.part_related_by(RT_NUMBERING).element
+        except KeyError:
+            from docx.opc.packuri import PackURI
+            from docx.oxml import parse_xml
+            from docx.parts.numbering import NumberingPart
+
+            element = parse_xml(f'<w:numbering xmlns:w="{W_NS}"/>')
+            numbering = NumberingPart(PackURI("/word/numbering.xml"), CT_NUMBERING, element,
+                                      part.package)
+            part.relate_to(numbering, RT_NUMBERING)
+            return element
+
+    def new_list(self, style_name: str, ordered: bool, depth: int, start: int) -> tuple[str, str]:
+        """(numId, ilvl) of a fresh numbering instance for a list in style_name."""
+        abstract_id, ilvl = self._level_of(style_name, ordered, depth)
+        num_id = str(self.next_num)
+        self.next_num += 1
+        num = self._make(self.element, "num", {W + "numId": num_id})
+        self._make(num, "abstractNumId", {VAL: abstract_id})
+        if ordered:
+            override = self._make(num, "lvlOverride", {W + "ilvl": ilvl})
+            self._make(override, "startOverride", {VAL: str(start)})
+        cleanup = self.element.find(W + "numIdMacAtCleanup")
+        if cleanup is not None:
+            cleanup.addprevious(num)
+        return num_id, ilvl
+
+    def _level_of(self, style_name: str, ordered: bool, depth: int) -> tuple[str, str]:
+        if style_name not in self._levels:
+            self._levels[style_name] = (self._style_level(style_name)
+                                        or self._own_level(ordered, depth))
+        return self._levels[style_name]
+
+    def _style_level(self, style_name: str) -> tuple[str, str] | None:
+        """(abstractNumId, ilvl) from the w:numPr of the style or the styles it is based on."""
+        style = self.styles.element_of(style_name)
+        for _ in range(10):
+            num_pr = style.find(f"{W}pPr/{W}numPr")
+            if num_pr is not None and num_pr.find(W + "numId") is not None:
+                abstract_id = self._abstract_of_num.get(num_pr.find(W + "numId").get(VAL))
+                ilvl = num_pr.find(W + "ilvl")
+                if abstract_id is None:
+                    return None
+                return abstract_id, ilvl.get(VAL) if ilvl is not None else "0"
+            based_on = style.find(W + "basedOn")
+            if based_on is None:
+                return None
+            style = self.styles.element_of(based_on.get(VAL))
+        return None
+
+    def _own_level(self, ordered: bool, depth: int) -> tuple[str, str]:
+        """A multi-level definition of our own, for list styles without numbering."""
+        abstract_ids = [int(a.get(W + "abstractNumId")) for a in self.element.findall(W + "abstractNum")]
+        abstract_id = str(max(abstract_ids, default=-1) + 1)
+        abstract = self.element.makeelement(W + "abstractNum", {W + "abstractNumId": abstract_id})
+        self._make(abstract, "multiLevelType", {VAL: "hybridMultilevel"})
+        for ilvl in range(9):
+            level = self._make(abstract, "lvl", {W + "ilvl": str(ilvl)})
+            self._make(level, "start", {VAL: "1"})
+            self._make(level, "numFmt", {VAL: "decimal" if ordered else "bullet"})
+            self._make(level, "lvlText", {VAL: f"%{ilvl + 1}." if ordered else "\u2022"})
+            self._make(level, "lvlJc", {VAL: "left"})
+            ppr = self._make(level, "pPr")
+            self._make(ppr, "ind", {W + "left": str(360 * (ilvl + 1)), W + "hanging": "360"})
+        first_num = self.element.find(W + "num")
+        if first_num is not None:
+            first_num.addprevious(abstract)
+        else:
+            self.element.append(abstract)
+        return abstract_id, str(depth - 1)
+
+    @staticmethod
+    def _make(parent, tag: str, attrib: dict | None = None):
+        child = parent.makeelement(W + tag, attrib or {})
+        parent.append(child)
+        return child
+
+
+def _sub(parent, tag: str, attrib: dict | None = None):
+    child = parent.makeelement(tag, attrib or {})
+    parent.append(child)
+    return child
+
+
+def _text_run(parent, text: str, rpr: tuple = ()) -> None:
+    """A w:r holding text; tabs become w:tab. rpr is a tuple of (tag, attrib) pairs."""
+    run = _sub(parent, W + "r")
+    if rpr:
+        props = _sub(run, W + "rPr")
+        for tag, attrib in rpr:
+            _sub(props, tag, attrib)
+    for i, piece in enumerate(text.split("\t")):
+        if i:
+            _sub(run, W + "tab")
+        if piece:
+            t = _sub(run, W + "t")
+            t.text = piece
+            if piece[0] == " " or piece[-1] == " ":
+                t.set(XML_SPACE, "preserve")
+
+
+def _field(paragraph, instruction: str, placeholder: str, rpr: tuple = ()) -> None:
+    """A complex field marked dirty, so Word computes it when the document opens."""
+    def run():
+        r = _sub(paragraph, W + "r")
+        if rpr:
+            props = _sub(r, W + "rPr")
+            for tag, attrib in rpr:
+                _sub(props, tag, attrib)
+        return r
+
+    _sub(run(), W + "fldChar", {W + "fldCharType": "begin", W + "dirty": "true"})
+    instr = _sub(run(), W + "instrText", {XML_SPACE: "preserve"})
+    instr.text = instruction
+    _sub(run(), W + "fldChar", {W + "fldCharType": "separate"})
+    _sub(run(), W + "t").text = placeholder
+    _sub(run(), W + "fldChar", {W + "fldCharType": "end"})
+
+
+class _BodyWriter:
+    """Walks the markdown-it token stream once and appends paragraphs and tables."""
+
+    def __init__(self, document, reference_doc: Path):
+        self.part = document.part
+        self.body = document.element.body
+        self.styles = _Styles(document, reference_doc)
+        self.numbering = _Numbering(document, self.styles)
+        self.sect_pr = self.body.find(W + "sectPr")
+        for child in list(self.body):
+            self.body.remove(child)
+        self.lists: list[_List] = []
+        self.quote_depth = 0
+        self._rpr_cache: dict[tuple, tuple] = {}
+
+    # -- blocks ---------------------------------------------------------------
+
+    def write_title_block(self, tokens: list) -> None:
+        front = _front_matter(tokens)
+        for key, style in (("title", "Title"), ("subtitle", "Subtitle")):
+            value = front.get(key)
+            if value not in (None, ""):
+                paragraph = self._paragraph(self.styles.id(style))
+                _text_run(paragraph, clean_text(str(value)))
+
+    def write_toc(self) -> None:
+        heading = self._paragraph(self.styles.id("TOC Heading"))
+        _text_run(heading, TOC_TITLE)
+        _field(self._paragraph(None), TOC_INSTRUCTION, TOC_PLACEHOLDER)
+
+    def write_blocks(self, tokens: list) -> None:
+        i, end = 0, len(tokens)
+        while i < end:
+            token = tokens[i]
+            kind = token.type
+            if kind == "paragraph_open":
+                self._inline(self._body_paragraph(), tokens[i + 1].children)
+                i += 3
+                continue
+            if kind == "heading_open":
+                self._open_pending_item()
+                level = min(int(token.tag[1:]), 3)
+                self._inline(self._paragraph(self.styles.id(f"Heading {level}")),
+                             tokens[i + 1].children)
+                i += 3
+                continue
+            if kind == "table_open":
+                i = self._table(tokens, i)
+                continue
+            if kind in ("bullet_list_open", "ordered_list_open"):
+                self._open_list(token, ordered=kind == "ordered_list_open")
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                self.lists.pop()
+            elif kind == "list_item_open":
+                self.lists[-1].pending = True
+            elif kind == "list_item_close":
+                self._open_pending_item()
+            elif kind == "blockquote_open":
+                self.quote_depth += 1
+            elif kind == "blockquote_close":
+                self.quote_depth -= 1
+            elif kind in ("fence", "code_block"):
+                self._code(token.content)
+            elif kind == "html_block":
+                self._literal(token.content)
+            elif kind == "hr":
+                self._page_break()
+            i += 1
+
+    def finish(self) -> None:
+        if len(self.body) and self.body[-1].tag == W + "tbl":
+            self._paragraph(None)
+        if self.sect_pr is not None:
+            self.body.append(self.sect_pr)
+
+    def _paragraph(self, style_id: str | None, num: tuple[str, str] | None = None):
+        paragraph = _sub(self.body, W + "p")
+        if style_id or num:
+            ppr = _sub(paragraph, W + "pPr")
+            if style_id:
+                _sub(ppr, W + "pStyle", {VAL: style_id})
+            if num:
+                num_pr = _sub(ppr, W + "numPr")
+                _sub(num_pr, W + "ilvl", {VAL: num[1]})
+                _sub(num_pr, W + "numId", {VAL: num[0]})
+        return paragraph
+
+    def _body_paragraph(self):
+        """A paragraph in the right style: a list item, its continuation, a quote or Normal."""
+        if self.lists:
+            current = self.lists[-1]
+            if current.pending:
+                current.pending = False
+                return self._paragraph(current.style, (current.num_id, current.ilvl))
+            suffix = "" if current.depth == 1 else f" {current.depth}"
+            # numId 0 switches numbering off; pandoc then keeps the paragraph in the item
+            return self._paragraph(self.styles.id("List Continue" + suffix), ("0", "0"))
+        if self.quote_depth:
+            return self._paragraph(self.styles.id("Quote"))
+        return self._paragraph(None)
+
+    def _open_pending_item(self) -> None:
+        """Write the marker paragraph of an item that starts with something else than text."""
+        if self.lists and self.lists[-1].pending:
+            self._body_paragraph()
+
+    def _open_list(self, token, ordered: bool) -> None:
+        self._open_pending_item()
+        depth = min(len(self.lists) + 1, MAX_DEPTH)
+        base = "List Number" if ordered else "List Bullet"
+        style_name = base if depth == 1 else f"{base} {depth}"
+        start = int(token.attrGet("start") or 1) if ordered else 1
+        num_id, ilvl = self.numbering.new_list(style_name, ordered, depth, start)
+        self.lists.append(_List(ordered, depth, self.styles.id(style_name), num_id, ilvl))
+
+    def _code(self, content: str) -> None:
+        paragraph = self._body_paragraph()
+        rpr = ((W + "rStyle", {VAL: self.styles.id("HTML Code")}),)
+        for i, line in enumerate(content.rstrip("\n").split("\n")):
+            if i:
+                _sub(_sub(paragraph, W + "r"), W + "br")
+            if line:
+                _text_run(paragraph, line, rpr)
+
+    def _literal(self, content: str) -> None:
+        paragraph = self._body_paragraph()
+        for i, line in enumerate(content.rstrip("\n").split("\n")):
+            if i:
+                _sub(_sub(paragraph, W + "r"), W + "br")
+            if line:
+                _text_run(paragraph, line)
+
+    def _page_break(self) -> None:
+        run = _sub(self._paragraph(None), W + "r")
+        _sub(run, W + "br", {W + "type": "page"})
+
+    # -- tables ---------------------------------------------------------------
+
+    def _table(self, tokens: list, i: int) -> int:
+        """Write the table starting at tokens[i]; return the index after table_close."""
+        self._open_pending_item()
+        if len(self.body) and self.body[-1].tag == W + "tbl":
+            self._paragraph(None)  # two adjacent tables would merge into one
+        rows: list[tuple[bool, list]] = []
+        header = False
+        while tokens[i].type != "table_close":
+            kind = tokens[i].type
+            if kind == "thead_open":
+                header = True
+            elif kind == "thead_close":
+                header = False
+            elif kind == "tr_open":
+                rows.append((header, []))
+            elif kind in ("th_open", "td_open"):
+                style = tokens[i].attrGet("style") or ""
+                align = ALIGN.get(style.removeprefix("text-align:"))
+                rows[-1][1].append((align, tokens[i + 1].children or []))
+            i += 1
+        self._write_table(rows)
+        return i + 1
+
+    def _write_table(self, rows: list[tuple[bool, list]]) -> None:
+        columns = max((len(cells) for _, cells in rows), default=1) or 1
+        width = self._text_width() // columns
+        table = _sub(self.body, W + "tbl")
+        tbl_pr = _sub(table, W + "tblPr")
+        _sub(tbl_pr, W + "tblStyle", {VAL: self.styles.id("Table Grid")})
+        _sub(tbl_pr, W + "tblW", {W + "w": "5000", W + "type": "pct"})
+        _sub(tbl_pr, W + "tblLook", {VAL: "04A0", W + "firstRow": "1", W + "lastRow": "0",
+                                     W + "firstColumn": "0", W + "lastColumn": "0",
+                                     W + "noHBand": "0", W + "noVBand": "1"})
+        grid = _sub(table, W + "tblGrid")
+        for _ in range(columns):
+            _sub(grid, W + "gridCol", {W + "w": str(width)})
+        for is_header, cells in rows:
+            row = _sub(table, W + "tr")
+            if is_header:
+                _sub(_sub(row, W + "trPr"), W + "tblHeader")
+            for align, children in cells + [(None, [])] * (columns - len(cells)):
+                cell = _sub(row, W + "tc")
+                _sub(_sub(cell, W + "tcPr"), W + "tcW", {W + "w": str(width), W + "type": "dxa"})
+                paragraph = _sub(cell, W + "p")
+                if align:
+                    _sub(_sub(paragraph, W + "pPr"), W + "jc", {VAL: align})
+                self._inline(paragraph, children, bold=is_header)
+
+    def _text_width(self) -> int:
+        if self.sect_pr is None:
+            return 9026
+        size, margins = self.sect_pr.find(W + "pgSz"), self.sect_pr.find(W + "pgMar")
+        try:
+            return (int(size.get(W + "w")) - int(margins.get(W + "left"))
+                    - int(margins.get(W + "right")))
+        except (AttributeError, TypeError, ValueError):
+            return 9026
+
+    # -- inline ---------------------------------------------------------------
+
+    def _inline(self, paragraph, children: list, bold: bool = False) -> None:
+        """Runs for the inline tokens; adjacent text with the same formatting shares a run."""
+        container = paragraph
+        strong = 1 if bold else 0
+        emphasis = 0
+        link = False
+        pending: list[str] = []
+        pending_format: tuple = ()
+
+        def flush():
+            if pending:
+                _text_run(container, "".join(pending), self._rpr(pending_format))
+                pending.clear()
+
+        def add(text: str, code: bool = False):
+            nonlocal pending_format
+            current = (strong > 0, emphasis > 0, code, link)
+            if current != pending_format:
+                flush()
+                pending_format = current
+            pending.append(text)
+
+        for token in children:
+            kind = token.type
+            if kind == "text":
+                add(token.content)
+            elif kind == "softbreak":
+                add(" ")
+            elif kind == "code_inline":
+                add(token.content, code=True)
+            elif kind == "strong_open":
+                strong += 1
+            elif kind == "strong_close":
+                strong -= 1
+            elif kind == "em_open":
+                emphasis += 1
+            elif kind == "em_close":
+                emphasis -= 1
+            elif kind == "hardbreak":
+                flush()
+                _sub(_sub(container, W + "r"), W + "br")
+            elif kind == "link_open":
+                href = token.attrGet("href") or ""
+                if href and not href.startswith("#"):
+                    flush()
+                    relation = self.part.relate_to(href, RT_HYPERLINK, is_external=True)
+                    container = _sub(paragraph, W + "hyperlink",
+                                     {"{%s}id" % R_NS: relation, W + "history": "1"})
+                    link = True
+            elif kind == "link_close":
+                if link:
+                    flush()
+                    container, link = paragraph, False
+            elif kind == "image":
+                add(token.content)
+            elif token.content:  # html_inline and anything unknown: the literal text
+                add(token.content.replace("\n", " "))
+        flush()
+
+    def _rpr(self, fmt: tuple) -> tuple:
+        """Run properties for (bold, italic, code, link), in schema order."""
+        cached = self._rpr_cache.get(fmt)
+        if cached is None:
+            bold, italic, code, link = fmt
+            props = []
+            if link:
+                props.append((W + "rStyle", {VAL: self.styles.id("Hyperlink")}))
+            elif code:
+                props.append((W + "rStyle", {VAL: self.styles.id("HTML Code")}))
+            if bold:
+                props += [(W + "b", {}), (W + "bCs", {})]
+            if italic:
+                props += [(W + "i", {}), (W + "iCs", {})]
+            cached = self._rpr_cache[fmt] = tuple(props)
+        return cached
+
+
+# -- document parts --------------------------------------------------------------
+
+
+def _write_header_footer(document, styles: _Styles, meta: DocxMeta) -> None:
+    section = document.sections[-1]
+    label = " \u00b7 ".join(clean_text(part) for part in (meta.classification, meta.reference) if part)
+    if label:
+        header = _fresh_story(section.header)
+        _text_run(_story_paragraph(header, styles.id("Header")), label)
+    footer = _fresh_story(section.footer)
+    paragraph = _story_paragraph(footer, styles.id("Footer"))
+    _text_run(paragraph, "pagina ")
+    _field(paragraph, " PAGE ", "1")
+    _text_run(paragraph, " van ")
+    _field(paragraph, " NUMPAGES ", "1")
+
+
+def _fresh_story(story):
+    """The header or footer element, without its empty paragraphs (a logo stays)."""
+    story.is_linked_to_previous = False
+    element = story._element
+    for paragraph in element.findall(W + "p"):
+        if not any(paragraph.iter(W + "t", W + "drawing", W + "pict", W + "fldChar", W + "fldSimple")):
+            element.remove(paragraph)
+    return element
+
+
+def _story_paragraph(element, style_id: str):
+    paragraph = _sub(element, W + "p")
+    _sub(_sub(paragraph, W + "pPr"), W + "pStyle", {VAL: style_id})
+    return paragraph
+
+
+def _set_language(document, language: str) -> None:
+    """The language of docDefaults, which Word uses for spelling and hyphenation."""
+    styles = document.styles.element
+    defaults = styles.find(W + "docDefaults")
+    if defaults is None:
+        defaults = styles.makeelement(W + "docDefaults", {})
+        styles.insert(0, defaults)
+    rpr_default = defaults.find(W + "rPrDefault")
+    if rpr_default is None:
+        rpr_default = defaults.makeelement(W + "rPrDefault", {})
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(W + "rPr")
+    if rpr is None:
+        rpr = _sub(rpr_default, W + "rPr")
+    lang = rpr.find(W + "lang")
+    if lang is None:
+        lang = _sub(rpr, W + "lang")
+    lang.set(VAL, clean_text(language))
+
+
+def _enable_update_fields(document) -> None:
+    """w:updateFields in settings.xml, in its schema position, so Word refreshes the fields."""
+    settings = document.settings.element
+    if settings.find(W + "updateFields") is not None:
+        return
+    update = settings.makeelement(W + "updateFields", {VAL: "true"})
+    later = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids",
+             "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
+             "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade",
+             "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary",
+             "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator")
+    for child in settings:
+        if child.tag.rpartition("}")[2] in later:
+            child.addprevious(update)
+            return
+    settings.append(update)
+
+
+def _set_core_properties(document, meta: DocxMeta) -> None:
+    props = document.core_properties
+    props.title = clean_text(meta.title)
+    props.subject = clean_text(meta.subject)
+    props.author = props.last_modified_by = clean_text(meta.author)
+    props.keywords = clean_text(", ".join(meta.keywords))
+    props.language = clean_text(meta.language)
+    moment = (datetime.datetime(meta.date.year, meta.date.month, meta.date.day)
+              if meta.date else EPOCH)
+    props.created = props.modified = moment
+    props.revision = 1
+
+
+def _set_custom_properties(document, custom: dict[str, str]) -> None:
+    from xml.sax.saxutils import escape, quoteattr
+
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    package = document.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype == RT_CUSTOM_PROPERTIES:
+            del package.rels[rel_id]
+    properties = "".join(
+        f'<property fmtid="{CUSTOM_FMTID}" pid="{pid}" name={quoteattr(clean_text(str(name)))}>'
+        f"<vt:lpwstr>{escape(clean_text(str(value)))}</vt:lpwstr></property>"
+        for pid, (name, value) in enumerate(custom.items(), start=2))
+    xml = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+           'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+           f"{properties}</Properties>")
+    part = Part(PackURI("/docProps/custom.xml"), CT_CUSTOM_PROPERTIES, xml.encode("utf-8"), package)
+    package.relate_to(part, RT_CUSTOM_PROPERTIES)
