@@ -80,11 +80,16 @@ def heading(level: int, size: float, color: str, before: int, after: int) -> str
 
 
 def list_style(style_id: str, name: str, num_id: int | None, level: int) -> str:
-    """A list paragraph; numbered styles carry their numbering, continuations an indent."""
+    """A list paragraph; numbered styles carry their numbering, continuations an indent.
+
+    Contextual spacing keeps the items of one list tight, while a change of level or a
+    continuation paragraph gets the normal space.
+    """
     numbering = (f'<w:numPr><w:ilvl w:val="{level}"/><w:numId w:val="{num_id}"/></w:numPr>'
-                 if num_id else f'<w:ind w:left="{STEP * (level + 1)}"/>')
+                 if num_id else "")
+    indent = "" if num_id else f'<w:ind w:left="{STEP * (level + 1)}"/>'
     return style("paragraph", style_id, name, priority=99, hidden=True,
-                 ppr=numbering + spacing(0, 3))
+                 ppr=numbering + spacing(0, 6) + indent + "<w:contextualSpacing/>")
 
 
 def toc_style(level: int) -> str:

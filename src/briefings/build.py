@@ -79,37 +79,47 @@ def colophon(commit: str, chash: str) -> str:
     return f"\n*Opgesteld met briefings {__version__} · commit {commit} · inhoud {chash}*\n"
 
 
+def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, ...], out_dir: Path,
+                    woo: bool = False, reference_doc: Path | None = None, commit: str | None = None) -> list[Output]:
+    """One document's outputs, in memory."""
+    from .assemble import assemble
+
+    commit = commit or git_commit(project.root)
+    reference = reference_doc or project.templates / "huisstijl.docx"
+    suffix = "-woo" if woo else ""
+    assembled = assemble(lib, doc, project, woo=woo)
+    chash = content_hash(lib, doc)
+    markdown = assembled.markdown + colophon(commit, chash)
+    outputs = []
+    if "md" in formats:
+        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", markdown.encode("utf-8")))
+    if "docx" in formats:
+        from .writers.docx import DocxMeta, markdown_to_docx
+
+        meta = DocxMeta(
+            title=assembled.title,
+            subject=assembled.subject,
+            author=doc.auteur,
+            keywords=assembled.keywords,
+            classification=assembled.classification,
+            reference=assembled.reference,
+            date=doc.datum,
+            toc=assembled.toc,
+            custom={"briefings-commit": commit, "briefings-inhoud": chash, "briefings-document": doc.id,
+                    "briefings-versie": __version__},
+        )
+        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", markdown_to_docx(markdown, meta, reference)))
+    return outputs
+
+
 def render_outputs(lib: Library, project, docs: list[m.Document], formats: tuple[str, ...], out_dir: Path,
                    woo: bool = False, reference_doc: Path | None = None, progress=None) -> list[Output]:
     """Everything in memory; nothing written yet."""
-    from .assemble import assemble
-
     commit = git_commit(project.root)
-    reference = reference_doc or project.templates / "huisstijl.docx"
-    suffix = "-woo" if woo else ""
     outputs: list[Output] = []
     for doc in docs:
-        assembled = assemble(lib, doc, project, woo=woo)
-        chash = content_hash(lib, doc)
-        markdown = assembled.markdown + colophon(commit, chash)
-        if "md" in formats:
-            outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", markdown.encode("utf-8")))
-        if "docx" in formats:
-            from .writers.docx import DocxMeta, markdown_to_docx
-
-            meta = DocxMeta(
-                title=assembled.title,
-                subject=assembled.subject,
-                author=doc.auteur if not woo else "Gemeente Amsterdam",
-                keywords=assembled.keywords,
-                classification=assembled.classification,
-                reference=assembled.reference,
-                date=doc.datum,
-                toc=assembled.toc,
-                custom={"briefings-commit": commit, "briefings-inhoud": chash, "briefings-document": doc.id,
-                        "briefings-versie": __version__},
-            )
-            outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", markdown_to_docx(markdown, meta, reference)))
+        outputs += render_document(lib, project, doc, formats, out_dir, woo=woo, reference_doc=reference_doc,
+                                   commit=commit)
         if progress is not None:
             progress.update(1)
     paths = [o.path for o in outputs]

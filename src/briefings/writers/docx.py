@@ -151,12 +151,27 @@ class _Styles:
         self._ids: dict[str, str] = {}
 
     def element_of(self, name: str):
-        style = self._by_name.get(name.lower()) or self._by_name.get(name.replace(" ", "").lower())
+        style = self._by_name.get(name.lower())
+        if style is None:
+            style = self._by_name.get(name.replace(" ", "").lower())
         if style is None:
             raise BriefingsError(
                 f"the reference document has no style '{name}'", Location(str(self.reference_doc)),
                 hint=f"add a style named '{name}' to it, or start from templates/huisstijl.docx")
         return style
+
+    def indent(self, name: str) -> str | None:
+        """The left indent (twips) the style or a style it is based on sets, if any."""
+        style = self.element_of(name)
+        for _ in range(10):
+            ind = style.find(f"{W}pPr/{W}ind")
+            if ind is not None and (ind.get(W + "left") or ind.get(W + "start")):
+                return ind.get(W + "left") or ind.get(W + "start")
+            based_on = style.find(W + "basedOn")
+            if based_on is None:
+                return None
+            style = self.element_of(based_on.get(VAL))
+        return None
 
     def id(self, name: str) -> str:
         style_id = self._ids.get(name)
@@ -385,9 +400,11 @@ class _BodyWriter:
         if self.sect_pr is not None:
             self.body.append(self.sect_pr)
 
-    def _paragraph(self, style_id: str | None, num: tuple[str, str] | None = None):
+    def _paragraph(self, style_id: str | None, num: tuple[str, str] | None = None,
+                   indent: str | None = None):
+        after_table = len(self.body) and self.body[-1].tag == W + "tbl"
         paragraph = _sub(self.body, W + "p")
-        if style_id or num:
+        if style_id or num or after_table:
             ppr = _sub(paragraph, W + "pPr")
             if style_id:
                 _sub(ppr, W + "pStyle", {VAL: style_id})
@@ -395,6 +412,10 @@ class _BodyWriter:
                 num_pr = _sub(ppr, W + "numPr")
                 _sub(num_pr, W + "ilvl", {VAL: num[1]})
                 _sub(num_pr, W + "numId", {VAL: num[0]})
+            if after_table:  # tables have no spacing of their own
+                _sub(ppr, W + "spacing", {W + "before": "120"})
+            if indent:
+                _sub(ppr, W + "ind", {W + "left": indent})
         return paragraph
 
     def _body_paragraph(self):
@@ -404,9 +425,10 @@ class _BodyWriter:
             if current.pending:
                 current.pending = False
                 return self._paragraph(current.style, (current.num_id, current.ilvl))
-            suffix = "" if current.depth == 1 else f" {current.depth}"
-            # numId 0 switches numbering off; pandoc then keeps the paragraph in the item
-            return self._paragraph(self.styles.id("List Continue" + suffix), ("0", "0"))
+            # numId 0 switches numbering off, and pandoc then keeps the paragraph in the
+            # item. LibreOffice drops the style's indent with it, hence the direct indent.
+            name = "List Continue" if current.depth == 1 else f"List Continue {current.depth}"
+            return self._paragraph(self.styles.id(name), ("0", "0"), self.styles.indent(name))
         if self.quote_depth:
             return self._paragraph(self.styles.id("Quote"))
         return self._paragraph(None)
@@ -524,6 +546,8 @@ class _BodyWriter:
 
         def add(text: str, code: bool = False):
             nonlocal pending_format
+            if not text:
+                return
             current = (strong > 0, emphasis > 0, code, link)
             if current != pending_format:
                 flush()
