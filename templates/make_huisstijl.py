@@ -141,9 +141,9 @@ STYLES = [
               f'<w:ind w:left="227" w:right="567"/>',
           rpr=run_props(color=GREY, italic=True)),
     style("paragraph", "Header", "header", priority=99, hidden=True,
-          ppr=f'<w:jc w:val="right"/>{spacing(0, 0, 240)}', rpr=run_props(8, GREY)),
+          ppr=f'{spacing(0, 0, 240)}<w:jc w:val="right"/>', rpr=run_props(8, GREY)),
     style("paragraph", "Footer", "footer", priority=99, hidden=True,
-          ppr=f'<w:jc w:val="right"/>{spacing(0, 0, 240)}', rpr=run_props(8, GREY)),
+          ppr=f'{spacing(0, 0, 240)}<w:jc w:val="right"/>', rpr=run_props(8, GREY)),
     style("paragraph", "TOCHeading", "TOC Heading", based_on="Heading1", next_style="Normal",
           priority=39, hidden=True, qformat=True, ppr='<w:outlineLvl w:val="9"/>'),
     toc_style(1),
@@ -215,6 +215,17 @@ APP_XML = (
     '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
     "<Template>huisstijl.docx</Template><Application>briefings</Application>"
     "<DocSecurity>0</DocSecurity></Properties>"
+).encode()
+
+
+FONT_TABLE = (
+    "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    f'<w:fonts {nsdecls("w")}>'
+    f'<w:font w:name="{FONT}"><w:panose1 w:val="020B0604020202020204"/><w:charset w:val="00"/>'
+    '<w:family w:val="swiss"/><w:pitch w:val="variable"/></w:font>'
+    f'<w:font w:name="{MONO}"><w:panose1 w:val="02070309020205020404"/><w:charset w:val="00"/>'
+    '<w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>'
+    "</w:fonts>"
 ).encode()
 
 
@@ -299,6 +310,7 @@ def build() -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return rezip(buffer.getvalue(), {"word/theme/theme1.xml": theme_with_arial,
+                                     "word/fontTable.xml": lambda _: FONT_TABLE,
                                      "docProps/app.xml": lambda _: APP_XML})
 
 

@@ -342,11 +342,11 @@ def placeholder(ctx: Context) -> Iterator[Hit]:
         if not docs:
             continue
         final = [d for d in docs if d.status == "definitief"]
+        users = "" if docs == [item] else f", used by {_doc_list(final or docs)}"
         for text, match, where in _scan(ctx, item, PLACEHOLDER):
-            yield Hit(where, f"placeholder '{match.group()}' in {item.kind} '{item.id}' ({text.field}), used by "
-                      f"{_doc_list(final or docs)}" + (" (definitief)" if final else ""),
-                      (item.id, *(d.id for d in docs)), "fill in the text before the document is final",
-                      demote=0 if final else 1)
+            yield Hit(where, f"placeholder '{match.group()}' in {item.kind} '{item.id}' ({text.field}){users}"
+                      + (" (definitief)" if final else ""), (item.id, *(d.id for d in docs)),
+                      "fill in the text before the document is final", demote=0 if final else 1)
 
 
 BIJLAGE_NUMMER = re.compile(r"\bbijlage\s+(\d+)([a-z]?)\b", re.IGNORECASE)

@@ -367,8 +367,8 @@ class _BodyWriter:
             if kind == "heading_open":
                 self._open_pending_item()
                 level = min(int(token.tag[1:]), 3)
-                self._inline(self._paragraph(self.styles.id(f"Heading {level}")),
-                             tokens[i + 1].children)
+                heading = self._paragraph(self.styles.id(f"Heading {level}"), heading=True)
+                self._inline(heading, tokens[i + 1].children)
                 i += 3
                 continue
             if kind == "table_open":
@@ -401,8 +401,8 @@ class _BodyWriter:
             self.body.append(self.sect_pr)
 
     def _paragraph(self, style_id: str | None, num: tuple[str, str] | None = None,
-                   indent: str | None = None):
-        after_table = len(self.body) and self.body[-1].tag == W + "tbl"
+                   indent: str | None = None, heading: bool = False):
+        after_table = not heading and len(self.body) and self.body[-1].tag == W + "tbl"
         paragraph = _sub(self.body, W + "p")
         if style_id or num or after_table:
             ppr = _sub(paragraph, W + "pPr")
