@@ -25,7 +25,10 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 
+from briefings.writers.docx import reproducible_zip
+
 OUTPUT = Path(__file__).with_name("huisstijl.docx")
+STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 
 FONT = "Arial"
 MONO = "Courier New"
@@ -38,12 +41,14 @@ RULE = "BFBFBF"
 STEP = 360  # list indent per level, in twips (0.635 cm)
 A4 = (11906, 16838)
 MARGIN = 1417  # 2.5 cm
-FIXED_DATE = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
+TEXT_WIDTH = A4[0] - 2 * MARGIN
+FIXED_DATE = datetime.datetime(2024, 1, 1)  # core properties are written as UTC
 
 
 def run_props(size: float | None = None, color: str | None = None, bold=False, italic=False,
               font: str | None = None, extra: str = "") -> str:
-    xml = f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:cs="{font}"/>' if font else ""
+    xml = (f'<w:rFonts w:ascii="{font}" w:hAnsi="{font}" w:eastAsia="{font}" w:cs="{font}"/>'
+           if font else "")
     xml += "<w:b/><w:bCs/>" if bold else ""
     xml += "<w:i/><w:iCs/>" if italic else ""
     xml += f'<w:color w:val="{color}"/>' if color else ""
@@ -59,8 +64,10 @@ def spacing(before=0, after=0, line: int | None = None) -> str:
 
 def style(kind: str, style_id: str, name: str, *, based_on: str | None = "Normal",
           next_style: str | None = None, ppr: str = "", rpr: str = "", extra: str = "",
-          priority: int | None = None, qformat=False, hidden=False) -> str:
-    xml = f'<w:style w:type="{kind}" w:styleId="{style_id}"><w:name w:val="{name}"/>'
+          priority: int | None = None, qformat=False, hidden=False, default=False) -> str:
+    """A w:style; extra holds the table properties of table styles."""
+    default_xml = ' w:default="1"' if default else ""
+    xml = f'<w:style w:type="{kind}"{default_xml} w:styleId="{style_id}"><w:name w:val="{name}"/>'
     xml += f'<w:basedOn w:val="{based_on}"/>' if based_on else ""
     xml += f'<w:next w:val="{next_style}"/>' if next_style else ""
     xml += f'<w:uiPriority w:val="{priority}"/>' if priority is not None else ""
@@ -75,7 +82,8 @@ def heading(level: int, size: float, color: str, before: int, after: int) -> str
     return style(
         "paragraph", f"Heading{level}", f"heading {level}", next_style="Normal", priority=9,
         qformat=True, hidden=level > 1,
-        ppr=f"<w:keepNext/><w:keepLines/>{spacing(before, after)}<w:outlineLvl w:val=\"{level - 1}\"/>",
+        ppr=(f"<w:keepNext/><w:keepLines/>{spacing(before, after)}"
+             f'<w:outlineLvl w:val="{level - 1}"/>'),
         rpr=run_props(size, color, bold=True))
 
 
@@ -95,8 +103,8 @@ def list_style(style_id: str, name: str, num_id: int | None, level: int) -> str:
 def toc_style(level: int) -> str:
     return style("paragraph", f"TOC{level}", f"toc {level}", next_style="Normal", priority=39,
                  hidden=True,
-                 ppr=f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{A4[0] - 2 * MARGIN}"/></w:tabs>'
-                     f'{spacing(0, 3)}<w:ind w:left="{(level - 1) * 220}"/>',
+                 ppr=(f'<w:tabs><w:tab w:val="right" w:leader="dot" w:pos="{TEXT_WIDTH}"/>'
+                      f'</w:tabs>{spacing(0, 3)}<w:ind w:left="{(level - 1) * 220}"/>'),
                  rpr=run_props(bold=level == 1))
 
 
@@ -107,19 +115,17 @@ TABLE_BORDERS = "".join(
 STYLES = [
     # Normal has no properties of its own: spacing lives in docDefaults so that the
     # table style's tighter spacing wins inside tables.
-    style("paragraph", "Normal", "Normal", based_on=None, qformat=True).replace(
-        '<w:style w:type="paragraph"', '<w:style w:type="paragraph" w:default="1"', 1),
+    style("paragraph", "Normal", "Normal", based_on=None, qformat=True, default=True),
     style("character", "DefaultParagraphFont", "Default Paragraph Font", based_on=None,
-          priority=1, hidden=True).replace('<w:style w:type="character"',
-                                           '<w:style w:type="character" w:default="1"', 1),
+          priority=1, hidden=True, default=True),
     style("table", "TableNormal", "Normal Table", based_on=None, priority=99, hidden=True,
+          default=True,
           extra='<w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar>'
                 '<w:top w:w="0" w:type="dxa"/><w:left w:w="108" w:type="dxa"/>'
                 '<w:bottom w:w="0" w:type="dxa"/><w:right w:w="108" w:type="dxa"/>'
-                '</w:tblCellMar></w:tblPr>').replace('<w:style w:type="table"',
-                                                     '<w:style w:type="table" w:default="1"', 1),
-    style("numbering", "NoList", "No List", based_on=None, priority=99, hidden=True).replace(
-        '<w:style w:type="numbering"', '<w:style w:type="numbering" w:default="1"', 1),
+                '</w:tblCellMar></w:tblPr>'),
+    style("numbering", "NoList", "No List", based_on=None, priority=99, hidden=True,
+          default=True),
     style("paragraph", "Title", "Title", next_style="Normal", priority=10, qformat=True,
           ppr=f"<w:keepNext/>{spacing(0, 6, 240)}", rpr=run_props(20, RED, bold=True)),
     style("paragraph", "Subtitle", "Subtitle", next_style="Normal", priority=11, qformat=True,
@@ -170,9 +176,7 @@ STYLES = [
 
 DOC_DEFAULTS = (
     "<w:docDefaults><w:rPrDefault>"
-    + run_props(10, font=FONT,
-                extra='<w:lang w:val="nl-NL" w:eastAsia="en-US" w:bidi="ar-SA"/>').replace(
-        f'w:cs="{FONT}"/>', f'w:eastAsia="{FONT}" w:cs="{FONT}"/>')
+    + run_props(10, font=FONT, extra='<w:lang w:val="nl-NL" w:eastAsia="en-US" w:bidi="ar-SA"/>')
     + "</w:rPrDefault><w:pPrDefault><w:pPr><w:widowControl/>"
     + spacing(0, 6, 276)
     + "</w:pPr></w:pPrDefault></w:docDefaults>"
@@ -240,7 +244,8 @@ def replace_children(element, xml: str) -> None:
 def set_styles(document) -> None:
     styles = document.styles.element
     latent = styles.find(qn("w:latentStyles"))
-    replace_children(styles, f"<w:styles {nsdecls('w')}>{DOC_DEFAULTS}{''.join(STYLES)}</w:styles>")
+    replace_children(styles, f"<w:styles {nsdecls('w')}>{DOC_DEFAULTS}{''.join(STYLES)}"
+                             "</w:styles>")
     styles.insert(1, latent)
 
 
@@ -266,7 +271,7 @@ def set_page(document) -> None:
     for side in ("top_margin", "bottom_margin", "left_margin", "right_margin"):
         setattr(section, side, docx.shared.Twips(MARGIN))
     section.header_distance = section.footer_distance = docx.shared.Twips(709)
-    sect_pr = section._sectPr
+    sect_pr = document.element.body.find(qn("w:sectPr"))
     for name in ("w:rsidR", "w:rsidRPr", "w:rsidSect"):
         sect_pr.attrib.pop(qn(name), None)
 
@@ -275,7 +280,7 @@ def drop_unneeded_parts(document) -> None:
     """Word 2010's stylesWithEffects copy, the sample customXml and the thumbnail."""
     part = document.part
     for rel_id, rel in list(part.rels.items()):
-        if rel.reltype in (RT.CUSTOM_XML, "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"):
+        if rel.reltype in (RT.CUSTOM_XML, STYLES_WITH_EFFECTS):
             part.drop_rel(rel_id)
     package_rels = part.package.rels
     for rel_id, rel in list(package_rels.items()):
@@ -289,7 +294,7 @@ def set_properties(document) -> None:
     props.subject = props.keywords = props.comments = props.category = ""
     props.author = props.last_modified_by = "briefings"
     props.language = "nl-NL"
-    props.created = props.modified = FIXED_DATE.replace(tzinfo=None)
+    props.created = props.modified = FIXED_DATE
     props.revision = 1
 
 
@@ -315,9 +320,7 @@ def build() -> bytes:
 
 
 def rezip(data: bytes, transforms: dict) -> bytes:
-    """The same entries with fixed timestamps, order and compression."""
-    from briefings.writers.docx import reproducible_zip
-
+    """The same entries, some rewritten, with fixed timestamps, order and compression."""
     with zipfile.ZipFile(io.BytesIO(data)) as source:
         entries = {name: source.read(name) for name in source.namelist()}
     for name, transform in transforms.items():

@@ -16,8 +16,7 @@ from . import model as m
 from .errors import Location, ReferenceError_, TemplateError, did_you_mean
 from .library import INLINE, Library
 from .load import display_path, locate
-
-WOO_CODE = "5.1.2e"
+from .woo import WOO_CODE, Redactor, grounds_applied, grounds_section
 
 
 @dataclass
@@ -272,20 +271,23 @@ def assemble(lib: Library, doc: m.Document, project, woo: bool = False, parent: 
     body = render_template(project, _template_name(doc), doc=doc, v=view, embedded=embedded,
                            bijlage_inhoud=lambda b: _bijlage(lib, b, project, view))
     body = re.sub(r"\n{3,}", "\n\n", body).strip("\n") + "\n"
-    if woo and not embedded and view.redacted:
-        body += ("\n---\n\n# Toegepaste weigeringsgronden\n\n"
-                 f"- {WOO_CODE}: persoonlijke levenssfeer (art. 5.1 lid 2 sub e Woo). "
-                 "Namen van ambtenaren zijn gelakt.\n")
+    redact, grounds = (lambda text: text), []
+    if woo:  # names typed as plain text too, not only those rendered through [[persoon:..]]
+        redact = Redactor.of(lib)
+        body = redact(body)
+        grounds = grounds_applied(body, bool(view.redacted or redact.count))
+        if grounds and not embedded:
+            body += grounds_section(grounds)
     return Assembled(
         doc=doc,
         markdown=body,
-        title=doc.titel,
-        subject=doc.onderwerp or doc.titel,
-        keywords=list(doc.trefwoorden),
+        title=redact(doc.titel),
+        subject=redact(doc.onderwerp or doc.titel),
+        keywords=[redact(k) for k in doc.trefwoorden],
         classification=doc.classificatie.capitalize(),
-        reference=doc.kenmerk or "",
+        reference=redact(doc.kenmerk or ""),
         toc=len(body) > 20000,
-        woo_grounds=[WOO_CODE] if view.redacted else [],
+        woo_grounds=grounds,
     )
 
 

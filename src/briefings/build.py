@@ -80,10 +80,13 @@ def colophon(commit: str, chash: str) -> str:
 
 
 def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, ...], out_dir: Path,
-                    woo: bool = False, reference_doc: Path | None = None, commit: str | None = None) -> list[Output]:
-    """One document's outputs, in memory."""
+                    woo: bool = False, reference_doc: Path | None = None, commit: str | None = None,
+                    audience: str | None = None) -> list[Output]:
+    """One document's outputs, in memory. `audience` defaults to openbaar for Woo, else the document's own."""
     from .assemble import assemble
+    from .woo import WOO_AUTHOR, refuse_document
 
+    refuse_document(lib, doc, audience, woo)
     commit = commit or git_commit(project.root)
     reference = reference_doc or project.templates / "huisstijl.docx"
     suffix = "-woo" if woo else ""
@@ -99,7 +102,7 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
         meta = DocxMeta(
             title=assembled.title,
             subject=assembled.subject,
-            author=doc.auteur,
+            author=WOO_AUTHOR if woo else doc.auteur,  # a Woo copy names no one in its properties
             keywords=assembled.keywords,
             classification=assembled.classification,
             reference=assembled.reference,
@@ -113,13 +116,14 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
 
 
 def render_outputs(lib: Library, project, docs: list[m.Document], formats: tuple[str, ...], out_dir: Path,
-                   woo: bool = False, reference_doc: Path | None = None, progress=None) -> list[Output]:
+                   woo: bool = False, reference_doc: Path | None = None, progress=None,
+                   audience: str | None = None) -> list[Output]:
     """Everything in memory; nothing written yet."""
     commit = git_commit(project.root)
     outputs: list[Output] = []
     for doc in docs:
         outputs += render_document(lib, project, doc, formats, out_dir, woo=woo, reference_doc=reference_doc,
-                                   commit=commit)
+                                   commit=commit, audience=audience)
         if progress is not None:
             progress.update(1)
     paths = [o.path for o in outputs]

@@ -172,11 +172,15 @@ def _walk_to(lines: list[str], pos, text: str, start: int) -> tuple[int, int] | 
     while line < len(lines):
         source = lines[line]
         while col < len(source):
-            if not source[col].isspace():
+            char = source[col]
+            if not char.isspace():
                 if count == target:
                     return line + 1, col + 1
                 if pos.style == "'" and source.startswith("''", col):
                     col += 1  # '' stands for one quote
+                elif pos.style == '"' and char == "\\":
+                    col += 1  # an escape such as \" is one character; \n and \t are blank in the text
+                    count -= source[col:col + 1] in ("n", "t", "r")
                 count += 1
             col += 1
         line, col = line + 1, 0
@@ -220,6 +224,9 @@ def _figure_where(lib: Library, cijfer: m.Cijfer, field: str) -> Location:
     return locate(cijfer)
 
 
+INLINE_ANY = re.compile(r"\[\[[^\]]*\]\]")  # any [[...]], masked out before looking for literals
+
+
 def _scan(ctx: Context, item: m.Item, pattern: re.Pattern, markdown_only: bool = False,
           mask_refs: bool = False) -> Iterator[tuple[Text, re.Match, Location]]:
     """Every match of pattern in the texts of an item, with its location."""
@@ -227,9 +234,6 @@ def _scan(ctx: Context, item: m.Item, pattern: re.Pattern, markdown_only: bool =
         haystack = INLINE_ANY.sub(lambda x: " " * len(x.group()), text.text) if mask_refs else text.text
         for match in pattern.finditer(haystack):
             yield text, match, ctx.where(text, match.start())
-
-
-INLINE_ANY = re.compile(r"\[\[[^\]]*\]\]")
 
 
 # --- rules -------------------------------------------------------------------------------------------------
@@ -391,9 +395,11 @@ def bijlage_missing(ctx: Context) -> Iterator[Hit]:
 def near_duplicate(ctx: Context) -> Iterator[Hit]:
     threshold = float(ctx.settings["gelijkenis_drempel"])
     vragen = [(v, " ".join(v.vraag.lower().split())) for v in ctx.lib.items("vraag")]
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
     for i, (first, a) in enumerate(vragen):
+        matcher.set_seq2(a)  # the matcher caches its analysis of seq2; vary seq1
         for second, b in vragen[i + 1:]:
-            matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+            matcher.set_seq1(b)
             if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
                 continue
             ratio = matcher.ratio()
@@ -436,8 +442,8 @@ def suspect_answer(ctx: Context) -> Iterator[Hit]:
             basis = ", ".join(f"{x.kind} {x.id}" for x in rests_on(ctx.lib, vraag)) or "nothing"
             yield Hit(_item_where(vraag, "beoordeling", "vingerafdruk"),
                       f"answer is suspect: what it rests on ({basis}) changed since review on "
-                      f"{vraag.beoordeling.datum}", (vraag.id,),
-                      f"check the answer, then run `briefings review {vraag.id}`")
+                      f"{vraag.beoordeling.datum}; run `briefings review {vraag.id}`", (vraag.id,),
+                      "check the answer against the current figures, sources and measures first")
 
 
 # --- running ----------------------------------------------------------------------------------------------

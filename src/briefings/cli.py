@@ -49,14 +49,25 @@ def cli(ctx, root):
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
 @click.option("--document", "documents", multiple=True, help="Check only what these documents use.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Check as of this date (due dates, embargoes). Default: today.")
+@click.option("--list-rules", is_flag=True, help="List the rules with their severity and stop.")
 @pass_ctx
-def check(c, fmt, strict, documents):
-    """Check the library: schema, ids, references and traceability rules."""
+def check(c, fmt, strict, documents, today, list_rules):
+    """Check the library: schema, ids, references and traceability rules.
+
+    Exit code 0 when clean, 1 on errors (or warnings with --strict), 2 on usage errors.
+    """
+    if list_rules:
+        from .checks import describe_rules
+
+        click.echo(describe_rules(c.project))
+        return
     lib = c.library  # loading reports schema, id and reference errors first
     from .checks import run_checks
     from .report import exit_code, print_findings
 
-    findings = run_checks(lib, c.project, documents=documents or None)
+    findings = run_checks(lib, c.project, documents=documents or None, today=today.date() if today else None)
     print_findings(findings, fmt)
     sys.exit(exit_code(findings, strict))
 
@@ -107,9 +118,11 @@ def schema(kind, out):
 @click.option("--reference-doc", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Word styles to build on (default: templates/huisstijl.docx).")
 @click.option("--woo", is_flag=True, help="Woo publication: officials' names become the ground code 5.1.2e.")
+@click.option("--classificatie", "audience", type=click.Choice(["openbaar", "intern", "vertrouwelijk"]), default=None,
+              help="Audience of the build (default: the document's own classification; openbaar with --woo).")
 @click.option("--no-check", is_flag=True, help="Build even when the checks find errors.")
 @pass_ctx
-def build(c, kind, doc, all_, fmt, out, reference_doc, woo, no_check):
+def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check):
     """Build documents to DOCX and Markdown.
 
     KIND is a document kind (annotatie, raadsbrief, factsheet, achtergrondnotitie, agenda, matrix) or a
@@ -123,21 +136,119 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, no_check):
         raise click.UsageError("give either --all or KIND [DOC], not both")
     lib, project = c.library, c.project
     docs = select_documents(lib, project, kind, doc, all_)
+    from .woo import refuse_documents
+
+    refuse_documents(lib, docs, audience, woo)  # nothing for readers who may not see it, checks or not
     if not no_check:
         refuse_on_errors(lib, project, docs, click.echo)
     formats = ("md", "docx") if fmt == "both" else (fmt,)
     out_dir = Path(out) if out else project.build
     if len(docs) > 1:
         with click.progressbar(length=len(docs), label="building", file=sys.stderr) as bar:
-            outputs = render_outputs(lib, project, docs, formats, out_dir, woo=woo,
+            outputs = render_outputs(lib, project, docs, formats, out_dir, woo=woo, audience=audience,
                                      reference_doc=Path(reference_doc) if reference_doc else None, progress=bar)
     else:
-        outputs = render_outputs(lib, project, docs, formats, out_dir, woo=woo,
+        outputs = render_outputs(lib, project, docs, formats, out_dir, woo=woo, audience=audience,
                                  reference_doc=Path(reference_doc) if reference_doc else None)
     from .load import display_path
 
     for path in write_outputs(outputs):
         click.echo(display_path(path))
+
+
+@cli.group("export")
+def export_():
+    """Export content for communications: approved, public answers unless asked otherwise."""
+
+
+@export_.command("vragen")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True,
+              help="html: one self-contained page with a search box.")
+@click.option("--thema", "themas", multiple=True, help="Only questions on this theme (repeatable).")
+@click.option("--bron", "bronnen", multiple=True, help="Only questions resting on this source (repeatable).")
+@click.option("--status", "statussen", multiple=True, type=click.Choice(["concept", "afgestemd", "definitief"]),
+              help="Answers with this status (repeatable; default: definitief).")
+@click.option("--classificatie", "classificaties", multiple=True,
+              type=click.Choice(["openbaar", "intern", "vertrouwelijk"]),
+              help="Questions with this classification (repeatable; default: openbaar). Above openbaar the "
+                   "export is not for publication.")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to this file (default: print).")
+@pass_ctx
+def export_vragen(c, fmt, themas, bronnen, statussen, classificaties, out):
+    """Questions and answers with figures, themes and sources; no internal fields, no officials' names."""
+    from .export import VraagFilter, export_vragen as run_export, render_export
+
+    filt = VraagFilter(themas=themas, bronnen=bronnen, statussen=statussen or ("definitief",),
+                       classificaties=classificaties or ("openbaar",))
+    result = run_export(c.library, filt)
+    for note in result.notes:
+        click.echo(f"note: {note}", err=True)
+    text = render_export(result, fmt)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from pathlib import Path
+
+    from .load import display_path
+    from .writers.files import write_text_atomic
+
+    write_text_atomic(Path(out), text)
+    click.echo(display_path(Path(out)))
+
+
+@cli.command()
+@click.argument("ids", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Review every question.")
+@click.option("--door", default=None, help="Person id of the reviewer.")
+@pass_ctx
+def review(c, ids, all_, door):
+    """Record that answers were reviewed: date and a fingerprint of what they rest on."""
+    import datetime as dt
+
+    from .fingerprint import review as record_review
+    from .load import display_path
+
+    if all_:
+        ids = tuple(v.id for v in c.library.items("vraag"))
+    if not ids:
+        raise click.UsageError("give one or more question ids, or --all")
+    for path in record_review(c.library, list(ids), dt.date.today(), door=door):
+        click.echo(display_path(path))
+
+
+@cli.command()
+@click.argument("item_id")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@pass_ctx
+def trace(c, item_id, fmt):
+    """What an item rests on (upstream) and which items and documents use it (downstream)."""
+    import json
+
+    from .trace import render_tree, trace as trace_item
+
+    tree = trace_item(c.library, item_id)
+    click.echo(json.dumps(tree, ensure_ascii=False, indent=2) if fmt == "json" else render_tree(tree))
+
+
+@cli.command()
+@click.option("--bron", "bronnen", multiple=True, help="Only these sources (repeatable).")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@pass_ctx
+def matrix(c, bronnen, fmt):
+    """Recommendations × measures: the response to every recommendation.
+
+    Build it as a document with `briefings build matrix`.
+    """
+    import dataclasses
+    import json
+
+    from .matrix import matrix_rows, render_matrix_text
+
+    rows = matrix_rows(c.library, list(bronnen) or None)
+    if fmt == "json":
+        click.echo(json.dumps([dataclasses.asdict(r) for r in rows], ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_matrix_text(rows))
 
 
 def main(argv=None):

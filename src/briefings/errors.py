@@ -76,6 +76,10 @@ class ClassificationError(BriefingsError):
     """An item more confidential than the audience it is built for."""
 
 
+class EmbargoError(ClassificationError):
+    """An item under embargo, built or exported for the public before its date."""
+
+
 class CheckFailed(BriefingsError):
     """Traceability checks found errors; the findings were printed already."""
 

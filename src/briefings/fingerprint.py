@@ -91,7 +91,7 @@ def _with_review(path: Path, entry: dict) -> str:
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 
-    original = path.read_text(encoding="utf-8")
+    original = path.read_bytes().decode("utf-8")  # not read_text: keep \r\n visible
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.width = 4096  # never re-wrap long lines

@@ -97,6 +97,13 @@ def walk_refs(item: m.Item) -> Iterator[Link]:
     yield from visit(item, ())
 
 
+# Kinds a document pulls in when an included item refers to them. References to questions,
+# documents, commitments and key messages are followed only from the document itself.
+_FOLLOW = {"cijfer", "bron", "maatregel", "aanbeveling", "thema", "persoon", "prestatieafspraken",
+           "prestatieafspraak", "bevinding"}
+_OVERVIEW_SOURCES = ("kwalitatief-onderzoek", "kwantitatief-onderzoek", "extern-advies")
+
+
 class Library:
     """All items by id, with links resolved in both directions."""
 
@@ -192,86 +199,75 @@ class Library:
         return self.by_id.get(cijfer.bron) if cijfer.bron else None
 
 
+    def uses(self, doc: m.Document) -> list[m.Item]:
+        """Every item a document includes or rests on, in first-use order (the document itself first)."""
+        seen: dict[str, m.Item] = {}
+        queue: list[m.Item] = [doc]
+        while queue:
+            item = queue.pop(0)
+            if item.id in seen:
+                continue
+            seen[item.id] = item
+            extra: list[m.Item] = []
+            for link in walk_refs(item):
+                if link.kind == "bijlage":
+                    continue
+                target = self.by_id.get(link.target)
+                if target is None:
+                    continue
+                if isinstance(item, m.Document) or link.kind in _FOLLOW:
+                    extra.append(target)
+            if isinstance(item, m.Document):
+                extra += self._overview_items(item)
+            parent = self.parent(item)
+            if parent is not None:
+                extra.append(parent)
+            if isinstance(item, m.Prestatieafspraken):
+                extra += [a for d in item.doelen for a in d.afspraken]
+            queue.extend(x for x in extra if x.id not in seen)
+        return list(seen.values())
+
+
+    def _overview_items(self, doc: m.Document) -> list[m.Item]:
+        """Items behind generated overviews: attachments, sections listing recommendations, matrix documents."""
+        items: list[m.Item] = []
+
+        def sources(ids):
+            if ids:
+                return [self.by_id[i] for i in ids if i in self.by_id]
+            return [b for b in self.items("bron") if b.soort in _OVERVIEW_SOURCES]
+
+        def recommendations(bronnen):
+            for bron in bronnen:
+                items.append(bron)
+                for rec in bron.aanbevelingen:
+                    items.append(rec)
+                    items.extend(self.measures_for(rec.id))
+
+        for bijlage in doc.bijlagen:
+            if bijlage.overzicht == "interventies":
+                items += self.items("thema") + self.items("maatregel")
+            elif bijlage.overzicht in ("maatregelen-onderzoeken", "aanbevelingen"):
+                recommendations(sources(bijlage.bronnen))
+            elif bijlage.overzicht == "cijfers":
+                items += [self.by_id[i] for i in bijlage.cijfers if i in self.by_id]
+        if isinstance(doc, m.Matrix):
+            recommendations(sources(doc.bronnen))
+
+        def sections(onderdelen):
+            for o in onderdelen:
+                for rec_id in o.aanbevelingen:
+                    if rec_id in self.by_id:
+                        items.extend(self.measures_for(rec_id))
+                for bron_id in o.bronnen:
+                    bron = self.by_id.get(bron_id)
+                    if bron is not None:
+                        items.extend(bron.bevindingen)
+                sections(o.onderdelen)
+
+        sections(doc.onderdelen)
+        return items
+
+
 def open_library(root: Path) -> Library:
     return Library(load_content(root))
-
-
-# Kinds a document pulls in when an included item refers to them. References to questions,
-# documents, commitments and key messages are followed only from the document itself.
-_FOLLOW = {"cijfer", "bron", "maatregel", "aanbeveling", "thema", "persoon", "prestatieafspraken",
-           "prestatieafspraak", "bevinding"}
-_OVERVIEW_SOURCES = ("kwalitatief-onderzoek", "kwantitatief-onderzoek", "extern-advies")
-
-
-def _uses(self: Library, doc: m.Document) -> list[m.Item]:
-    """Every item a document includes or rests on, in first-use order (the document itself first)."""
-    seen: dict[str, m.Item] = {}
-    queue: list[m.Item] = [doc]
-    while queue:
-        item = queue.pop(0)
-        if item.id in seen:
-            continue
-        seen[item.id] = item
-        extra: list[m.Item] = []
-        for link in walk_refs(item):
-            if link.kind == "bijlage":
-                continue
-            target = self.by_id.get(link.target)
-            if target is None:
-                continue
-            if isinstance(item, m.Document) or link.kind in _FOLLOW:
-                extra.append(target)
-        if isinstance(item, m.Document):
-            extra += self._overview_items(item)
-        parent = self.parent(item)
-        if parent is not None:
-            extra.append(parent)
-        if isinstance(item, m.Prestatieafspraken):
-            extra += [a for d in item.doelen for a in d.afspraken]
-        queue.extend(x for x in extra if x.id not in seen)
-    return list(seen.values())
-
-
-def _overview_items(self: Library, doc: m.Document) -> list[m.Item]:
-    """Items behind generated overviews: attachments, sections listing recommendations, matrix documents."""
-    items: list[m.Item] = []
-
-    def sources(ids):
-        if ids:
-            return [self.by_id[i] for i in ids if i in self.by_id]
-        return [b for b in self.items("bron") if b.soort in _OVERVIEW_SOURCES]
-
-    def recommendations(bronnen):
-        for bron in bronnen:
-            items.append(bron)
-            for rec in bron.aanbevelingen:
-                items.append(rec)
-                items.extend(self.measures_for(rec.id))
-
-    for bijlage in doc.bijlagen:
-        if bijlage.overzicht == "interventies":
-            items += self.items("thema") + self.items("maatregel")
-        elif bijlage.overzicht in ("maatregelen-onderzoeken", "aanbevelingen"):
-            recommendations(sources(bijlage.bronnen))
-        elif bijlage.overzicht == "cijfers":
-            items += [self.by_id[i] for i in bijlage.cijfers if i in self.by_id]
-    if isinstance(doc, m.Matrix):
-        recommendations(sources(doc.bronnen))
-
-    def sections(onderdelen):
-        for o in onderdelen:
-            for rec_id in o.aanbevelingen:
-                if rec_id in self.by_id:
-                    items.extend(self.measures_for(rec_id))
-            for bron_id in o.bronnen:
-                bron = self.by_id.get(bron_id)
-                if bron is not None:
-                    items.extend(bron.bevindingen)
-            sections(o.onderdelen)
-
-    sections(doc.onderdelen)
-    return items
-
-
-Library.uses = _uses
-Library._overview_items = _overview_items

@@ -43,24 +43,27 @@ def matrix_rows(lib: Library, bronnen: list[str] | None = None) -> list[MatrixRo
     return rows
 
 
-COLUMNS = (("Bron", 14), ("Aanbeveling", 46), ("Reactie", 16), ("Toelichting", 30), ("Maatregelen", 36))
+COLUMNS = (("Bron", 20), ("Aanbeveling", 46), ("Reactie", 16), ("Toelichting", 30), ("Maatregelen", 36))
 
 
 def render_matrix_text(rows: list[MatrixRow]) -> str:
-    """A terminal table; long cells wrap within their column."""
+    """A terminal table; each column as wide as its content up to a cap, long cells wrapped."""
     def cells(row: MatrixRow) -> list[str]:
         measures = "; ".join(f"{x.titel} ({x.id})" for x in row.maatregelen)
         return [row.bron, row.aanbeveling, row.reactie or "—", row.toelichting, measures]
 
+    table = [cells(r) for r in rows]
+    widths = [min(cap, max([len(title)] + [len(t[i]) for t in table])) for i, (title, cap) in enumerate(COLUMNS)]
+
     def render(values: list[str]) -> list[str]:
-        wrapped = [textwrap.wrap(v, w) or [""] for v, (_, w) in zip(values, COLUMNS)]
+        wrapped = [textwrap.wrap(v, w, break_on_hyphens=False) or [""] for v, w in zip(values, widths)]
         height = max(len(c) for c in wrapped)
-        return ["  ".join((c[i] if i < len(c) else "").ljust(w) for c, (_, w) in zip(wrapped, COLUMNS)).rstrip()
+        return ["  ".join((c[i] if i < len(c) else "").ljust(w) for c, w in zip(wrapped, widths)).rstrip()
                 for i in range(height)]
 
-    out = render([title for title, _ in COLUMNS]) + ["  ".join("-" * w for _, w in COLUMNS)]
-    for row in rows:
-        out += render(cells(row))
+    out = render([title for title, _ in COLUMNS]) + ["  ".join("-" * w for w in widths)]
+    for values in table:
+        out += render(values)
     unanswered = sum(1 for r in rows if not r.reactie)
     out.append(f"({len(rows)} recommendations, {unanswered} unanswered)")
     return "\n".join(out)

@@ -68,6 +68,7 @@ def clean_text(text: str) -> str:
 def markdown_to_docx(markdown: str, meta: DocxMeta, reference_doc: Path) -> bytes:
     """The DOCX bytes for markdown, styled by reference_doc; equal input gives equal bytes."""
     import docx  # python-docx is slow to import; only the DOCX output needs it
+    from docx.opc.exceptions import PackageNotFoundError
 
     reference_doc = Path(reference_doc)
     if not reference_doc.is_file():
@@ -75,8 +76,8 @@ def markdown_to_docx(markdown: str, meta: DocxMeta, reference_doc: Path) -> byte
                              hint="run templates/make_huisstijl.py or pass an existing .docx")
     try:
         document = docx.Document(str(reference_doc))
-    except Exception as error:  # python-docx raises several unrelated types for bad files
-        raise BriefingsError(f"reference document cannot be opened: {error}",
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise BriefingsError(f"reference document is not a usable .docx: {error}",
                              Location(str(reference_doc))) from error
 
     tokens = _parse(clean_text(markdown))
@@ -182,7 +183,6 @@ class _Styles:
 
 @dataclass
 class _List:
-    ordered: bool
     depth: int
     style: str
     num_id: str
@@ -258,8 +258,8 @@ class _Numbering:
 
     def _own_level(self, ordered: bool, depth: int) -> tuple[str, str]:
         """A multi-level definition of our own, for list styles without numbering."""
-        abstract_ids = [int(a.get(W + "abstractNumId")) for a in self.element.findall(W + "abstractNum")]
-        abstract_id = str(max(abstract_ids, default=-1) + 1)
+        abstracts = self.element.findall(W + "abstractNum")
+        abstract_id = str(max((int(a.get(W + "abstractNumId")) for a in abstracts), default=-1) + 1)
         abstract = self.element.makeelement(W + "abstractNum", {W + "abstractNumId": abstract_id})
         self._make(abstract, "multiLevelType", {VAL: "hybridMultilevel"})
         for ilvl in range(9):
@@ -307,19 +307,13 @@ def _text_run(parent, text: str, rpr: tuple = ()) -> None:
                 t.set(XML_SPACE, "preserve")
 
 
-def _field(paragraph, instruction: str, placeholder: str, rpr: tuple = ()) -> None:
+def _field(paragraph, instruction: str, placeholder: str) -> None:
     """A complex field marked dirty, so Word computes it when the document opens."""
     def run():
-        r = _sub(paragraph, W + "r")
-        if rpr:
-            props = _sub(r, W + "rPr")
-            for tag, attrib in rpr:
-                _sub(props, tag, attrib)
-        return r
+        return _sub(paragraph, W + "r")
 
     _sub(run(), W + "fldChar", {W + "fldCharType": "begin", W + "dirty": "true"})
-    instr = _sub(run(), W + "instrText", {XML_SPACE: "preserve"})
-    instr.text = instruction
+    _sub(run(), W + "instrText", {XML_SPACE: "preserve"}).text = instruction
     _sub(run(), W + "fldChar", {W + "fldCharType": "separate"})
     _sub(run(), W + "t").text = placeholder
     _sub(run(), W + "fldChar", {W + "fldCharType": "end"})
@@ -334,10 +328,13 @@ class _BodyWriter:
         self.styles = _Styles(document, reference_doc)
         self.numbering = _Numbering(document, self.styles)
         self.sect_pr = self.body.find(W + "sectPr")
+        if self.sect_pr is None:
+            self.sect_pr = self.body.makeelement(W + "sectPr", {})
         for child in list(self.body):
             self.body.remove(child)
         self.lists: list[_List] = []
         self.quote_depth = 0
+        self.after_table = False  # the last block written is a table (len(body) is slow)
         self._rpr_cache: dict[tuple, tuple] = {}
 
     # -- blocks ---------------------------------------------------------------
@@ -395,14 +392,13 @@ class _BodyWriter:
             i += 1
 
     def finish(self) -> None:
-        if len(self.body) and self.body[-1].tag == W + "tbl":
+        if self.after_table:
             self._paragraph(None)
-        if self.sect_pr is not None:
-            self.body.append(self.sect_pr)
+        self.body.append(self.sect_pr)
 
     def _paragraph(self, style_id: str | None, num: tuple[str, str] | None = None,
                    indent: str | None = None, heading: bool = False):
-        after_table = not heading and len(self.body) and self.body[-1].tag == W + "tbl"
+        after_table, self.after_table = self.after_table and not heading, False
         paragraph = _sub(self.body, W + "p")
         if style_id or num or after_table:
             ppr = _sub(paragraph, W + "pPr")
@@ -445,7 +441,7 @@ class _BodyWriter:
         style_name = base if depth == 1 else f"{base} {depth}"
         start = int(token.attrGet("start") or 1) if ordered else 1
         num_id, ilvl = self.numbering.new_list(style_name, ordered, depth, start)
-        self.lists.append(_List(ordered, depth, self.styles.id(style_name), num_id, ilvl))
+        self.lists.append(_List(depth, self.styles.id(style_name), num_id, ilvl))
 
     def _code(self, content: str) -> None:
         paragraph = self._body_paragraph()
@@ -473,7 +469,7 @@ class _BodyWriter:
     def _table(self, tokens: list, i: int) -> int:
         """Write the table starting at tokens[i]; return the index after table_close."""
         self._open_pending_item()
-        if len(self.body) and self.body[-1].tag == W + "tbl":
+        if self.after_table:
             self._paragraph(None)  # two adjacent tables would merge into one
         rows: list[tuple[bool, list]] = []
         header = False
@@ -517,10 +513,9 @@ class _BodyWriter:
                 if align:
                     _sub(_sub(paragraph, W + "pPr"), W + "jc", {VAL: align})
                 self._inline(paragraph, children, bold=is_header)
+        self.after_table = True
 
     def _text_width(self) -> int:
-        if self.sect_pr is None:
-            return 9026
         size, margins = self.sect_pr.find(W + "pgSz"), self.sect_pr.find(W + "pgMar")
         try:
             return (int(size.get(W + "w")) - int(margins.get(W + "left"))
@@ -614,7 +609,8 @@ class _BodyWriter:
 
 def _write_header_footer(document, styles: _Styles, meta: DocxMeta) -> None:
     section = document.sections[-1]
-    label = " \u00b7 ".join(clean_text(part) for part in (meta.classification, meta.reference) if part)
+    parts = (meta.classification, meta.reference)
+    label = " \u00b7 ".join(clean_text(text) for text in parts if text)
     if label:
         header = _fresh_story(section.header)
         _text_run(_story_paragraph(header, styles.id("Header")), label)
@@ -629,9 +625,10 @@ def _write_header_footer(document, styles: _Styles, meta: DocxMeta) -> None:
 def _fresh_story(story):
     """The header or footer element, without its empty paragraphs (a logo stays)."""
     story.is_linked_to_previous = False
-    element = story._element
+    element = story.part.element
     for paragraph in element.findall(W + "p"):
-        if not any(paragraph.iter(W + "t", W + "drawing", W + "pict", W + "fldChar", W + "fldSimple")):
+        if not any(paragraph.iter(W + "t", W + "drawing", W + "pict", W + "fldChar",
+                                  W + "fldSimple")):
             element.remove(paragraph)
     return element
 
@@ -682,15 +679,20 @@ def _enable_update_fields(document) -> None:
 
 def _set_core_properties(document, meta: DocxMeta) -> None:
     props = document.core_properties
-    props.title = clean_text(meta.title)
-    props.subject = clean_text(meta.subject)
-    props.author = props.last_modified_by = clean_text(meta.author)
-    props.keywords = clean_text(", ".join(meta.keywords))
-    props.language = clean_text(meta.language)
+    props.title = _core_text(meta.title)
+    props.subject = _core_text(meta.subject)
+    props.author = props.last_modified_by = _core_text(meta.author)
+    props.keywords = _core_text(", ".join(meta.keywords))
+    props.language = _core_text(meta.language)
     moment = (datetime.datetime(meta.date.year, meta.date.month, meta.date.day)
               if meta.date else EPOCH)
     props.created = props.modified = moment
     props.revision = 1
+
+
+def _core_text(text: str) -> str:
+    """Core properties hold at most 255 characters (python-docx enforces it)."""
+    return clean_text(text)[:255]
 
 
 def _set_custom_properties(document, custom: dict[str, str]) -> None:
@@ -708,8 +710,9 @@ def _set_custom_properties(document, custom: dict[str, str]) -> None:
         f"<vt:lpwstr>{escape(clean_text(str(value)))}</vt:lpwstr></property>"
         for pid, (name, value) in enumerate(custom.items(), start=2))
     xml = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
-           'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+           '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+           'custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/'
+           '2006/docPropsVTypes">'
            f"{properties}</Properties>")
     part = Part(PackURI("/docProps/custom.xml"), CT_CUSTOM_PROPERTIES, xml.encode("utf-8"), package)
     package.relate_to(part, RT_CUSTOM_PROPERTIES)

@@ -1,0 +1,173 @@
+"""Write a synthetic content library at N times the size of the shipped one.
+
+    python benchmarks/generate.py --scale 10 --out benchmarks/libraries/x10
+
+Copy 0 is the shipped library unchanged. Copies 1..N-1 repeat every question, measure, figure
+file, source (with its findings and recommendations), commitment, key message, set of performance
+agreements and document, with fresh ids (`<id>-x<k>`) and every reference rewritten to the copy's
+ids, so the library still passes `briefings check` without errors. Themes and people are shared.
+Question texts are varied per copy, so the copies are not near-duplicates of each other.
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from briefings import model as m  # noqa: E402
+from briefings.library import _field_meta  # noqa: E402
+from briefings.load import _model_in  # noqa: E402
+
+SHARED = {"themas", "personen"}  # folders copied once; their ids stay the same
+INLINE = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
+SCHEMA_LINE = re.compile(r"^# yaml-language-server: .*$", re.M)
+
+
+class Dumper(yaml.SafeDumper):
+    pass
+
+
+def _str(dumper, value: str):
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+Dumper.add_representer(str, _str)
+
+
+def model_for(folder: str, data: dict) -> type[m.Model]:
+    cls = m.KINDS[folder]
+    if cls is m.Document:
+        cls = m.DOCUMENT_SOORTEN[data["soort"]]
+    return cls
+
+
+def collect_ids(data, cls, found: set[str]) -> None:
+    """Every id defined in a file, nested items and attachments included."""
+    if not isinstance(data, dict):
+        return
+    if isinstance(data.get("id"), str):
+        found.add(data["id"])
+    for name, value in data.items():
+        info = cls.model_fields.get(name)
+        inner = _model_in(info.annotation) if info else None
+        if inner is None:
+            continue
+        for child in value if isinstance(value, list) else [value]:
+            collect_ids(child, inner, found)
+
+
+class Copier:
+    """Rewrites one file's data for copy k: its ids, references and inline references."""
+
+    def __init__(self, k: int, multiplied: set[str], vocabulary: list[str]):
+        self.k = k
+        self.multiplied = multiplied
+        self.vocabulary = vocabulary
+
+    def new_id(self, old: str) -> str:
+        return f"{old}-x{self.k}" if old in self.multiplied else old
+
+    def inline(self, text: str) -> str:
+        return INLINE.sub(lambda mt: f"[[{mt.group(1)}:{self.new_id(mt.group(2))}]]", text)
+
+    def vary(self, text: str, seed: str) -> str:
+        """A different wording of a question: half of its words replaced, references kept."""
+        rng = random.Random(f"{seed}:{self.k}")
+        words = text.split(" ")
+        free = [i for i, word in enumerate(words) if "[[" not in word]
+        for i in rng.sample(free, k=(len(free) + 1) // 2):
+            words[i] = rng.choice(self.vocabulary)
+        return " ".join(words)
+
+    def copy(self, data, cls):
+        if not isinstance(data, dict):
+            return data
+        meta = _field_meta(cls)
+        out = {}
+        for name, value in data.items():
+            kind, is_md = meta.get(name, (None, False))
+            info = cls.model_fields.get(name)
+            inner = _model_in(info.annotation) if info else None
+            if name == "id" and isinstance(value, str):
+                value = self.new_id(value)
+            elif kind and isinstance(value, str):
+                value = self.new_id(value)
+            elif kind and isinstance(value, list):
+                value = [self.new_id(v) if isinstance(v, str) else v for v in value]
+            elif inner is not None and isinstance(value, list):
+                value = [self.copy(v, inner) for v in value]
+            elif inner is not None and isinstance(value, dict):
+                value = self.copy(value, inner)
+            if is_md and isinstance(value, str):
+                value = self.inline(value)
+                if cls is m.Vraag and name == "vraag":
+                    value = self.vary(value, data.get("id", ""))
+            elif is_md and isinstance(value, list):
+                value = [self.inline(v) if isinstance(v, str) else v for v in value]
+            out[name] = value
+        return out
+
+
+def content_files(content: Path) -> list[tuple[str, Path]]:
+    return [(folder, path) for folder in m.KINDS for path in sorted((content / folder).rglob("*.y*ml"))]
+
+
+def generate(scale: int, out: Path, source: Path = ROOT) -> Path:
+    if scale < 1:
+        raise SystemExit("--scale must be 1 or more")
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    shutil.copy2(source / "briefings.yaml", out / "briefings.yaml")
+    shutil.copytree(source / "templates", out / "templates")
+    if (source / "schemas").is_dir():
+        shutil.copytree(source / "schemas", out / "schemas")
+    shutil.copytree(source / "content", out / "content")
+    files = []
+    multiplied: set[str] = set()
+    vocabulary: set[str] = set()
+    for folder, path in content_files(source / "content"):
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+        cls = model_for(folder, data)
+        files.append((folder, path, text, data, cls))
+        if folder not in SHARED:
+            collect_ids(data, cls, multiplied)
+        if folder == "vragen":
+            vocabulary.update(w for w in data["vraag"].split() if w.isalpha())
+    words = sorted(vocabulary)
+    for k in range(1, scale):
+        copier = Copier(k, multiplied, words)
+        for folder, path, text, data, cls in files:
+            if folder in SHARED:
+                continue
+            target = out / "content" / path.relative_to(source / "content")
+            target = target.with_name(f"{target.stem}-x{k}{target.suffix}")
+            header = SCHEMA_LINE.search(text)
+            body = yaml.dump(copier.copy(data, cls), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=110)
+            target.write_text((header.group() + "\n" if header else "") + body, encoding="utf-8")
+    return out
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scale", type=int, default=10, help="how many times the shipped content (default 10)")
+    parser.add_argument("--out", type=Path, default=None, help="output folder (default benchmarks/libraries/x<N>)")
+    args = parser.parse_args(argv)
+    out = args.out or ROOT / "benchmarks" / "libraries" / f"x{args.scale}"
+    generate(args.scale, out)
+    questions = sum(1 for _ in (out / "content" / "vragen").rglob("*.yaml"))
+    print(f"{out}: {questions} questions")
+
+
+if __name__ == "__main__":
+    main()

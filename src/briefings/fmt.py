@@ -1,0 +1,438 @@
+"""One canonical layout for content files: comments kept, data unchanged.
+
+`briefings fmt` rewrites a file through ruamel.yaml's round trip: keys in the order of the model's fields,
+2-space indentation with lists as "  - " under their key, multi-line text as literal blocks, quotes only
+where YAML would read another type. Before it writes, it checks that PyYAML reads exactly the same data
+as before; a file that would change is refused, never written. Writes are atomic.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+from . import model as m
+from .errors import BriefingsError, ContentError, Location
+from .load import SUFFIXES, content_files, display_path
+from .yamlpos import load_yaml
+
+WIDTH = 120
+BODY_LAST = ("bijlagen", "onderdelen")  # a document's header fields stay together above its body
+_MAX_PASSES = 3
+_SPECIAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
+
+
+class FormatError(BriefingsError):
+    """fmt refused a file because formatting it would change its data."""
+
+
+# --- key order -----------------------------------------------------------------------------------
+
+
+def key_order(cls: type[BaseModel]) -> list[str]:
+    """The canonical key order of a model: its fields, a document's body last."""
+    names = list(cls.model_fields)
+    if issubclass(cls, m.Document):
+        names = [n for n in names if n not in BODY_LAST] + [n for n in BODY_LAST if n in names]
+    return names
+
+
+def _model_in(annotation) -> type[BaseModel] | None:
+    """The model class inside an annotation such as list[X] or X | None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _field_model(cls: type[BaseModel] | None, key) -> type[BaseModel] | None:
+    if cls is None or not isinstance(key, str):
+        return None
+    info = cls.model_fields.get(key)
+    return _model_in(info.annotation) if info else None
+
+
+def file_model(folder: str | None, data) -> type[BaseModel] | None:
+    """The model of a content file's top level; documents dispatch on their `soort`."""
+    cls = m.KINDS.get(folder or "")
+    if cls is m.Document and isinstance(data, dict):
+        soort = data.get("soort")
+        return m.DOCUMENT_SOORTEN.get(soort, m.Document) if isinstance(soort, str) else m.Document
+    return cls
+
+
+# --- the ruamel.yaml round trip ------------------------------------------------------------------
+
+
+def _resolver_class():
+    """A ruamel resolver with PyYAML's (YAML 1.1) implicit types, so `yes`, `on` and `0777` stay quoted."""
+    from ruamel.yaml.resolver import VersionedResolver
+
+    # tuples: ruamel extends the list it gets with `+=`, which must not grow this table
+    table: dict = {None: ()}
+    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items():
+        table[first] = table.get(first, ()) + tuple(resolvers)
+
+    class PyYAMLResolver(VersionedResolver):
+        @property
+        def processing_version(self):
+            return (1, 1)
+
+        @property
+        def versioned_resolver(self):
+            return table
+
+    return PyYAMLResolver
+
+
+_RESOLVER = None
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    global _RESOLVER
+    if _RESOLVER is None:
+        _RESOLVER = _resolver_class()
+    rt = YAML(typ="rt")
+    rt.Resolver = _RESOLVER
+    rt.indent(mapping=2, sequence=4, offset=2)
+    rt.width = WIDTH
+    rt.allow_unicode = True
+    rt.preserve_quotes = False  # quotes only where needed: one form whatever the author typed
+    return rt
+
+
+def _block_safe(text: str) -> bool:
+    """Can this text be a literal or folded block without trailing spaces or escapes?"""
+    if not text.strip() or _SPECIAL.search(text):
+        return False
+    return all(line == line.rstrip(" \t") for line in text.split("\n"))
+
+
+def _styled(value):
+    """A string in its canonical style: multi-line text as a literal block, an author's block style kept."""
+    from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
+    if isinstance(value, (LiteralScalarString, FoldedScalarString)):
+        return value if _block_safe(str(value)) else str(value)
+    if isinstance(value, str) and "\n" in value and _block_safe(value):
+        return LiteralScalarString(value)
+    return value
+
+
+def _is_block(value) -> bool:
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    return isinstance(value, (CommentedMap, CommentedSeq)) and len(value) > 0 and not value.fa.flow_style()
+
+
+def _tail_slot(container, key) -> tuple[list, int]:
+    """The comment slot right after the value at container[key], inside nested blocks to their last line."""
+    from ruamel.yaml.comments import CommentedMap
+
+    value = container[key]
+    if _is_block(value):
+        last = next(reversed(value)) if isinstance(value, CommentedMap) else len(value) - 1
+        return _tail_slot(value, last)
+    entry = container.ca.items.setdefault(key, [None, None, None, None])
+    return entry, 2 if isinstance(container, CommentedMap) else 0
+
+
+def _take_after(container, key) -> str:
+    """Remove and return the full comment lines that follow container[key]; its end-of-line comment stays."""
+    entry, pos = _tail_slot(container, key)
+    token = entry[pos]
+    if token is None:
+        return ""
+    value = token.value
+    if value.lstrip(" ").startswith("#"):
+        eol, _, rest = value.partition("\n")
+        token.value = eol + "\n"
+        return rest
+    entry[pos] = None
+    return value[1:]
+
+
+def _put_after(container, key, lines: str) -> None:
+    """Add full comment lines after the value at container[key]."""
+    from ruamel.yaml.tokens import CommentToken
+
+    if not lines:
+        return
+    entry, pos = _tail_slot(container, key)
+    token = entry[pos]
+    if token is None:
+        entry[pos] = CommentToken("\n" + lines, column=0)
+    else:
+        token.value = token.value + lines
+
+
+def _reorder(node, cls: type[BaseModel]) -> None:
+    """Put a mapping's keys in model order; unknown keys keep their order at the end.
+
+    Full-line comments travel with the key they stand above.
+    """
+    order = {name: i for i, name in enumerate(key_order(cls))}
+    keys = list(node)
+    wanted = sorted(keys, key=lambda k: order.get(k, len(order)) if isinstance(k, str) else len(order))
+    if keys == wanted:
+        return
+    above = {keys[i]: _take_after(node, keys[i - 1]) for i in range(1, len(keys))}
+    tail = _take_after(node, keys[-1])
+    for key in wanted:
+        node.move_to_end(key)
+    lead = above.pop(wanted[0], "")
+    for prev, key in zip(wanted, wanted[1:]):
+        _put_after(node, prev, above.get(key, ""))
+    _put_after(node, wanted[-1], tail)
+    if lead:  # they stood above the key that is now first: keep them right under it rather than lose them
+        _put_after(node, wanted[0], lead + _take_after(node, wanted[0]))
+
+
+def _canonical(node, cls: type[BaseModel] | None):
+    """Bring a loaded tree into canonical form, in place; returns the (possibly restyled) node."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        for key in list(node):
+            value = node[key]
+            new = _canonical(value, _field_model(cls, key))
+            if new is not value:
+                node[key] = new
+        if cls is not None:
+            _reorder(node, cls)
+        return node
+    if isinstance(node, CommentedSeq):
+        for i, value in enumerate(node):
+            new = _canonical(value, cls)
+            if new is not value:
+                node[i] = new
+        return node
+    return _styled(node)
+
+
+# --- the text pass: comment indentation, blank lines, trailing spaces ---------------------------
+
+
+def _scalar_lines(text: str) -> set[int]:
+    """0-based numbers of the lines that continue a multi-line scalar (their text is data)."""
+    inside: set[int] = set()
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, yaml.ScalarToken):
+            start, end = token.start_mark.line, token.end_mark.line
+            # a block scalar ends where the next line begins; a flow scalar on its own last line
+            inside.update(range(start + 1, end if token.style in ("|", ">") else end + 1))
+    return inside
+
+
+def _tidy(text: str) -> str:
+    """Indent each full-line comment like the line it stands above; one blank line at most; no trailing spaces."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    data = _scalar_lines(text)
+    out: list[str] = []
+    pending: list[str] = []  # comment and blank lines waiting for the next content line
+
+    def flush(indent: int) -> None:
+        for line in pending:
+            if line:
+                out.append(" " * indent + line)
+            elif out and out[-1] != "":
+                out.append("")
+        pending.clear()
+
+    for number, line in enumerate(lines):
+        if number in data:
+            out.append(line)
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            pending.append(stripped)
+            continue
+        flush(len(line) - len(line.lstrip(" ")))
+        out.append(line.rstrip())
+    flush(0)
+    while out and out[-1] == "":
+        out.pop()
+    while out and out[0] == "":
+        out.pop(0)
+    return "\n".join(out) + "\n"
+
+
+# --- one file ------------------------------------------------------------------------------------
+
+
+def _same(a, b) -> bool:
+    """Equal data with equal types all the way down (1, 1.0 and True are not the same value)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return set(a) == set(b) and all(_same(a[k], b[k]) for k in a)  # key order is layout, not data
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return type(a) is type(b) and a == b
+
+
+def _one_pass(text: str, folder: str | None, shown: str) -> str:
+    rt = _yaml()
+    try:
+        tree = rt.load(text)
+    except Exception as exc:  # ruamel refuses something PyYAML read: leave the file alone
+        raise FormatError(f"cannot format: ruamel.yaml cannot read this file ({type(exc).__name__})",
+                          Location(shown, 1, 1)) from None
+    _canonical(tree, file_model(folder, tree))
+    buffer = io.StringIO()
+    rt.dump(tree, buffer)
+    return _tidy(buffer.getvalue())
+
+
+def format_text(text: str, folder: str | None = None, shown: str = "<text>") -> str:
+    """The canonical form of one content file's text. Raises ContentError or FormatError, never changes data."""
+    before = load_yaml(text, shown)  # broken YAML: `path:line:col: message`, as everywhere else
+    if before is None:
+        return text  # empty or only comments: nothing to lay out
+    current = text
+    for _ in range(_MAX_PASSES):  # a layout change may move a comment once; stop at the fixed point
+        formatted = _one_pass(current, folder, shown)
+        try:
+            after = yaml.load(formatted, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            raise FormatError(f"cannot format: the formatted text does not parse ({exc.__class__.__name__})",
+                              Location(shown, 1, 1), "please report this file; it was left unchanged") from None
+        if not _same(_plain(before), after):
+            raise FormatError("cannot format: the formatted text would read as different data",
+                              Location(shown, 1, 1), "please report this file; it was left unchanged")
+        if formatted == current:
+            break
+        current = formatted
+    return current
+
+
+def _plain(data):
+    """PosDict/PosList → dict/list, so types compare with what PyYAML loads."""
+    if isinstance(data, dict):
+        return {k: _plain(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_plain(v) for v in data]
+    return data
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace a file's text in one step, keeping its permissions; a crash leaves the old or the new file."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+@dataclass
+class FmtReport:
+    """What fmt did: files that changed (or would change) and files it could not format."""
+
+    changed: list[Path] = field(default_factory=list)
+    errors: list[BriefingsError] = field(default_factory=list)
+    checked: int = 0
+
+
+def format_file(path: Path, folder: str | None, check: bool = False) -> bool:
+    """Format one file; True when its text changes. With check, nothing is written."""
+    shown = display_path(path)
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+    except OSError as exc:
+        raise ContentError(f"cannot read file: {exc.strerror}", Location(shown)) from None
+    formatted = format_text(text, folder, shown)
+    if formatted == text:
+        return False
+    if not check:
+        if path.read_bytes() != raw:
+            raise FormatError("file changed while it was being formatted; left as it is", Location(shown),
+                              "run fmt again")
+        write_atomic(path.resolve(), formatted)
+    return True
+
+
+def _folder_of(path: Path, content_root: Path) -> str | None:
+    try:
+        relative = path.resolve().relative_to(content_root.resolve())
+    except ValueError:
+        return None
+    folder = relative.parts[0] if len(relative.parts) > 1 else None
+    return folder if folder in m.KINDS else None
+
+
+def targets(content_root: Path, paths: typing.Sequence[str | Path] = ()) -> list[tuple[str | None, Path]]:
+    """(folder, path) of every file to format: the given files and folders, or the whole content folder."""
+    content_root = Path(content_root)
+    if not paths:
+        if not content_root.is_dir():
+            raise ContentError(f"content folder not found: {display_path(content_root)}",
+                               Location(display_path(content_root)))
+        return content_files(content_root)
+    found: list[tuple[str | None, Path]] = []
+    for given in map(Path, paths):
+        if given.is_dir():
+            for dirpath, dirnames, filenames in os.walk(given):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    if name.endswith(SUFFIXES) and not name.startswith("."):
+                        file = Path(dirpath) / name
+                        found.append((_folder_of(file, content_root), file))
+        elif given.is_file():
+            found.append((_folder_of(given, content_root), given))
+        else:
+            raise ContentError(f"no such file or folder: {given}", Location(str(given)))
+    return found
+
+
+def format_paths(content_root: Path, paths: typing.Sequence[str | Path] = (), check: bool = False) -> FmtReport:
+    """Format the given files (default: all content files). Errors are collected per file, never half-written."""
+    report = FmtReport()
+    for folder, path in targets(content_root, paths):
+        report.checked += 1
+        try:
+            if format_file(path, folder, check):
+                report.changed.append(path)
+        except BriefingsError as exc:
+            report.errors.append(exc)
+    return report
+
+
+def run(content_root: Path, paths: typing.Sequence[str] = (), check: bool = False, echo=print) -> int:
+    """The `fmt` command: print changed files (stdout) and errors (stderr); the exit code."""
+    report = format_paths(content_root, paths, check)
+    for path in report.changed:
+        echo(display_path(path))
+    for error in report.errors:
+        echo(error.render(), err=True)
+    if report.errors:
+        return 1
+    return 1 if check and report.changed else 0

@@ -1,0 +1,187 @@
+"""Who may read what: audiences, embargoes and the Woo redaction of officials' names.
+
+Every build and export has an audience (openbaar, intern, vertrouwelijk). An item more
+confidential than its audience is refused, and so is an item under embargo when the
+audience is the public. A Woo publication is public: officials' names become the ground
+code 5.1.2e, wherever they appear, and the grounds applied are listed at the end.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Iterable, Iterator
+
+from . import model as m
+from .errors import BriefingsError, ClassificationError, EmbargoError, ErrorGroup, Location
+from .load import locate
+
+WOO_CODE = "5.1.2e"
+SOURCE_CODE = "5.1, 2, e"  # how the released sources print a name they redacted
+GROUNDS = {WOO_CODE: "persoonlijke levenssfeer (art. 5.1 lid 2 sub e Woo)"}
+GROUND_NOTES = {WOO_CODE: "Namen van ambtenaren zijn gelakt."}
+PUBLIC = "openbaar"
+WOO_AUTHOR = "Gemeente Amsterdam"
+
+# Words that start a Dutch surname; never redacted on their own as a first name.
+_PARTICLES = {"van", "de", "der", "den", "het", "ter", "ten", "te", "von", "le", "la", "da", "di", "du", "del",
+              "des", "op", "in", "'t", "d'"}
+
+
+# -- audiences and embargoes ------------------------------------------------------
+
+
+def default_audience(doc: m.Document, woo: bool) -> str:
+    """A Woo build is a publication; any other build is for the readers the document is marked for."""
+    return PUBLIC if woo else doc.classificatie
+
+
+def marking(lib, item) -> str | None:
+    """An item's classification; parts without one (a recommendation) take their parent's."""
+    mark = getattr(item, "classificatie", None)
+    if mark is None and isinstance(item, m.Item) and item._parent:
+        parent = lib.parent(item)
+        mark = getattr(parent, "classificatie", None) if parent is not None else None
+    return mark
+
+
+def _where(obj, field_name: str) -> Location:
+    """The field's position when the file sets it, else the item's own."""
+    raw = getattr(obj, "_raw", None)
+    if isinstance(raw, dict) and field_name in raw:
+        return locate(obj, field_name)
+    return locate(obj)
+
+
+def unfit(lib, items: Iterable, audience: str, purpose: str, today: dt.date | None = None,
+          hint: str = "leave it out, or state the audience explicitly: --classificatie {mark}"
+          ) -> Iterator[BriefingsError]:
+    """One error per item the audience may not read: too confidential, or under embargo for the public.
+
+    `purpose` completes "too confidential for ...", e.g. "the build of 'x' (audience openbaar)".
+    """
+    from . import dutch
+
+    today = today or dt.date.today()
+    level = m.CLASSIFICATIE_NIVEAU[audience]
+    for item in items:
+        mark = marking(lib, item)
+        if mark and m.CLASSIFICATIE_NIVEAU[mark] > level:
+            advice = (f"mark it openbaar once it may be published, or state the audience: --classificatie {mark}"
+                      if isinstance(item, m.Document) else hint.format(mark=mark))
+            yield ClassificationError(f"{item.kind} '{item.id}' is {mark}, too confidential for {purpose}",
+                                      _where(item, "classificatie"), advice)
+        embargo = getattr(item, "embargo", None)
+        if audience == PUBLIC and embargo and embargo > today:
+            yield EmbargoError(
+                f"{item.kind} '{item.id}' is under embargo: niet openbaar voor {dutch.datum(embargo)}",
+                _where(item, "embargo"),
+                f"wait until {embargo.isoformat()}, or build for an internal audience: --classificatie intern")
+        if isinstance(item, m.Document):
+            for bijlage in item.bijlagen:
+                if bijlage.classificatie and m.CLASSIFICATIE_NIVEAU[bijlage.classificatie] > level:
+                    yield ClassificationError(
+                        f"bijlage '{bijlage.id}' of document '{item.id}' is {bijlage.classificatie}, "
+                        f"too confidential for {purpose}",
+                        _where(bijlage, "classificatie"), hint.format(mark=bijlage.classificatie))
+
+
+def refuse(errors: Iterable[BriefingsError]) -> None:
+    errors = list(errors)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+
+
+def refuse_document(lib, doc: m.Document, audience: str | None = None, woo: bool = False,
+                    today: dt.date | None = None) -> None:
+    """Refuse to build a document that holds anything its audience may not read."""
+    audience = audience or default_audience(doc, woo)
+    if woo and audience == PUBLIC:
+        purpose = f"the Woo publication of '{doc.id}' (audience openbaar)"
+        hint = "leave it out, or pass --classificatie {mark} if this is not a publication"
+        refuse(unfit(lib, lib.uses(doc), audience, purpose, today, hint))
+    else:
+        refuse(unfit(lib, lib.uses(doc), audience, f"the build of '{doc.id}' (audience {audience})", today))
+
+
+def refuse_documents(lib, docs: Iterable[m.Document], audience: str | None = None, woo: bool = False,
+                     today: dt.date | None = None) -> None:
+    errors: list[BriefingsError] = []
+    for doc in docs:
+        try:
+            refuse_document(lib, doc, audience, woo, today)
+        except ErrorGroup as group:
+            errors += group.errors
+        except BriefingsError as exc:
+            errors.append(exc)
+    refuse(errors)
+
+
+# -- redaction of officials' names --------------------------------------------------
+
+
+def _is_code(name: str) -> bool:
+    return not re.search(r"[^\W\d_]{2,}", name)  # "5.1, 2, e": no word of two letters or more
+
+
+def _name_pattern(name: str) -> str:
+    return r"\s+".join(re.escape(word) for word in name.split())
+
+
+class Redactor:
+    """Replaces officials' names typed as text by the ground code; elected officials stay named.
+
+    An official's full name, form of address, first name and surname are all replaced, as whole
+    words. One regex over every name, longest first, so a full name wins over its parts and an
+    elected official's name ("Hester van Buren") is kept whole even when an official shares a part.
+    """
+
+    def __init__(self, personen: Iterable[m.Persoon]):
+        hidden: set[str] = set()
+        kept: set[str] = set()
+        for p in personen:
+            names = {p.naam.strip(), (p.aanspreekvorm or "").strip()}
+            if p.gekozen:
+                kept |= names
+                continue
+            hidden |= names
+            words = p.naam.split()
+            if len(words) >= 2 and words[0].lower() not in _PARTICLES and words[0][:1].isupper():
+                surname = " ".join(words[1:])  # "Peter Teesink": "Peter" and "Teesink" alone name him too
+                hidden |= {words[0], surname, surname[:1].upper() + surname[1:]}
+        hidden = {n for n in hidden if len(n) >= 2 and not _is_code(n)}
+        hidden |= {n.upper() for n in hidden}
+        kept = {n for n in kept if n and not _is_code(n)}
+        kept = (kept | {n.upper() for n in kept}) - hidden
+        self.kept = kept
+        self.count = 0
+        names = sorted(hidden | kept, key=lambda n: (-len(n), n))
+        self._pattern = (re.compile(r"(?<!\w)(?:" + "|".join(_name_pattern(n) for n in names) + r")(?!\w)")
+                         if hidden else None)
+
+    @classmethod
+    def of(cls, lib) -> "Redactor":
+        return cls(lib.items("persoon"))
+
+    def _replace(self, match: re.Match) -> str:
+        text = match.group(0)
+        if " ".join(text.split()) in self.kept:
+            return text
+        self.count += 1
+        return WOO_CODE
+
+    def __call__(self, text: str) -> str:
+        if not text or self._pattern is None:
+            return text
+        return self._pattern.sub(self._replace, text)
+
+
+def grounds_applied(markdown: str, names_redacted: bool) -> list[str]:
+    """The grounds a publication applies: names redacted now, or already redacted in the source text."""
+    return [WOO_CODE] if names_redacted or SOURCE_CODE in markdown or WOO_CODE in markdown else []
+
+
+def grounds_section(codes: Iterable[str]) -> str:
+    """The closing list of a Woo publication: each ground applied, once."""
+    lines = [f"- {code}: {GROUNDS[code]}. {GROUND_NOTES.get(code, '')}".rstrip()
+             for code in sorted(set(codes))]
+    return "\n---\n\n# Toegepaste weigeringsgronden\n\n" + "\n".join(lines) + "\n"
