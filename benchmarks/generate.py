@@ -7,6 +7,11 @@ file, source (with its findings and recommendations), commitment, key message, s
 agreements and document, with fresh ids (`<id>-x<k>`) and every reference rewritten to the copy's
 ids, so the library still passes `briefings check` without errors. Themes and people are shared.
 Question texts are varied per copy, so the copies are not near-duplicates of each other.
+
+Each copy is a dossier of its own: overviews that span the whole library (the interventions
+overview, and recommendation overviews or matrices without a list of sources) are limited to the
+copy's own sources, or become a short description, so that a document of copy k does not list the
+measures of all N copies.
 """
 from __future__ import annotations
 
@@ -26,7 +31,8 @@ from briefings import model as m  # noqa: E402
 from briefings.library import _field_meta  # noqa: E402
 from briefings.load import _model_in  # noqa: E402
 
-SHARED = {"themas", "personen"}  # folders copied once; their ids stay the same
+SHARED = {"themas", "personen"}
+OVERVIEW_SOURCES = ("kwalitatief-onderzoek", "kwantitatief-onderzoek", "extern-advies")  # folders copied once; their ids stay the same
 INLINE = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
 SCHEMA_LINE = re.compile(r"^# yaml-language-server: .*$", re.M)
 
@@ -88,6 +94,19 @@ class Copier:
             words[i] = rng.choice(self.vocabulary)
         return " ".join(words)
 
+    def localise(self, doc: dict, sources: list[str]) -> dict:
+        """Limit library-wide overviews of a copied document to the copy's own sources."""
+        own = [self.new_id(s) for s in sources]
+        for bijlage in doc.get("bijlagen", []):
+            if bijlage.get("overzicht") == "interventies":
+                del bijlage["overzicht"]
+                bijlage.setdefault("beschrijving", "Het overzicht van de interventies staat in het uitvoeringsplan.")
+            elif bijlage.get("overzicht") in ("maatregelen-onderzoeken", "aanbevelingen") and not bijlage.get("bronnen"):
+                bijlage["bronnen"] = own
+        if doc.get("soort") == "matrix" and not doc.get("bronnen"):
+            doc["bronnen"] = own
+        return doc
+
     def copy(self, data, cls):
         if not isinstance(data, dict):
             return data
@@ -135,6 +154,7 @@ def generate(scale: int, out: Path, source: Path = ROOT) -> Path:
     files = []
     multiplied: set[str] = set()
     vocabulary: set[str] = set()
+    sources: list[str] = []  # sources whose recommendations overviews list
     for folder, path in content_files(source / "content"):
         text = path.read_text(encoding="utf-8")
         data = yaml.safe_load(text)
@@ -144,6 +164,8 @@ def generate(scale: int, out: Path, source: Path = ROOT) -> Path:
             collect_ids(data, cls, multiplied)
         if folder == "vragen":
             vocabulary.update(w for w in data["vraag"].split() if w.isalpha())
+        if folder == "bronnen" and data.get("aanbevelingen") and data.get("soort") in OVERVIEW_SOURCES:
+            sources.append(data["id"])
     words = sorted(vocabulary)
     for k in range(1, scale):
         copier = Copier(k, multiplied, words)
@@ -153,7 +175,10 @@ def generate(scale: int, out: Path, source: Path = ROOT) -> Path:
             target = out / "content" / path.relative_to(source / "content")
             target = target.with_name(f"{target.stem}-x{k}{target.suffix}")
             header = SCHEMA_LINE.search(text)
-            body = yaml.dump(copier.copy(data, cls), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=110)
+            copied = copier.copy(data, cls)
+            if folder == "documenten":
+                copied = copier.localise(copied, sources)
+            body = yaml.dump(copied, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=110)
             target.write_text((header.group() + "\n" if header else "") + body, encoding="utf-8")
     return out
 

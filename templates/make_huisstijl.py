@@ -133,6 +133,7 @@ STYLES = [
     heading(1, 14, RED, 18, 6),
     heading(2, 12, DARK, 14, 4),
     heading(3, 10, DARK, 10, 2),
+    heading(4, 10, GREY, 8, 2),
     list_style("ListBullet", "List Bullet", 1, 0),
     list_style("ListBullet2", "List Bullet 2", 1, 1),
     list_style("ListBullet3", "List Bullet 3", 1, 2),
@@ -182,12 +183,12 @@ DOC_DEFAULTS = (
     + "</w:pPr></w:pPrDefault></w:docDefaults>"
 )
 
-BULLETS = ["\u2022", "\u2013", "\u2022"]
+BULLETS = ["\u2022", "\u2013", "\u25e6", "\u25aa"]  # bullet, en dash, white bullet, small square
 
 
 def level(ilvl: int, bullet: bool) -> str:
     fmt = ('<w:numFmt w:val="bullet"/>'
-           f'<w:lvlText w:val="{BULLETS[ilvl % 3]}"/>') if bullet else (
+           f'<w:lvlText w:val="{BULLETS[ilvl % len(BULLETS)]}"/>') if bullet else (
         f'<w:numFmt w:val="decimal"/><w:lvlText w:val="%{ilvl + 1}."/>')
     indent = STEP * (ilvl + 1)
     return (f'<w:lvl w:ilvl="{ilvl}"><w:start w:val="1"/>{fmt}<w:lvlJc w:val="left"/>'
@@ -259,6 +260,9 @@ def set_settings(document) -> None:
         for child in settings.findall(qn(tag)):
             settings.remove(child)
     settings.find(qn("w:defaultTabStop")).set(qn("w:val"), "709")
+    for setting in settings.iterfind(f"{qn('w:compat')}/{qn('w:compatSetting')}"):
+        if setting.get(qn("w:name")) == "compatibilityMode":
+            setting.set(qn("w:val"), "15")  # Word 2013+: no "compatibility mode" banner
     settings.find(qn("w:themeFontLang")).attrib.clear()
     settings.find(qn("w:themeFontLang")).set(qn("w:val"), "nl-NL")
     settings.find(qn("w:decimalSymbol")).set(qn("w:val"), ",")

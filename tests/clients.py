@@ -27,14 +27,18 @@ def require(tool: str) -> str:
     return path
 
 
+# pandoc's Markdown without "smart": the DOCX writer keeps quotes and dashes as typed.
+MARKDOWN = "markdown-smart"
+
+
 def pandoc_json(source: Path | str, reader: str | None = None) -> dict:
     """pandoc's JSON AST of a .docx or .md path, or of Markdown text."""
     pandoc = require("pandoc")
     if isinstance(source, Path):
-        reader = reader or ("docx" if source.suffix == ".docx" else "markdown")
+        reader = reader or ("docx" if source.suffix == ".docx" else MARKDOWN)
         command, stdin = [pandoc, "-f", reader, "-t", "json", str(source)], None
     else:
-        command, stdin = [pandoc, "-f", reader or "markdown", "-t", "json"], source.encode()
+        command, stdin = [pandoc, "-f", reader or MARKDOWN, "-t", "json"], source.encode()
     result = subprocess.run(command, input=stdin, capture_output=True, timeout=TIMEOUT)
     if result.returncode:
         pytest.fail(f"pandoc failed: {result.stderr.decode(errors='replace')}", pytrace=False)
@@ -44,7 +48,7 @@ def pandoc_json(source: Path | str, reader: str | None = None) -> dict:
 def pandoc_structure(source: Path | str, reader: str | None = None) -> dict:
     """What a reader notices: the title, the headers (level, text) and the list trees.
 
-    A list tree is {"kind": "bullet"} or {"kind": "ordered", "start": n}, with "items":
+    The heading of a table of contents is left out: it is not in the Markdown. A list tree is {"kind": "bullet"} or {"kind": "ordered", "start": n}, with "items":
     per item the list trees nested in it. Paragraph text and formatting are left out.
     """
     document = pandoc_json(source, reader)
@@ -91,8 +95,9 @@ def _children(block: dict) -> list[list]:
 def _headers(blocks: list):
     for block in blocks:
         if block.get("t") == "Header":
-            level, _, inlines = block["c"]
-            yield level, stringify(inlines)
+            level, (_, classes, _), inlines = block["c"]
+            if "TOC-Heading" not in classes:
+                yield level, stringify(inlines)
         for inner in _children(block):
             yield from _headers(inner)
 

@@ -29,3 +29,23 @@ def project():
     from briefings.project import load_project
 
     return load_project(ROOT)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite tests/golden/*.md from the current build instead of comparing.")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request):
+    return request.config.getoption("--update-golden")
+
+
+def copy_project(dest: Path) -> Path:
+    """A private copy of the shipped project (content, templates, settings) to break or build in."""
+    import shutil
+
+    for name in ("content", "templates"):
+        shutil.copytree(ROOT / name, dest / name)
+    shutil.copy(ROOT / "briefings.yaml", dest / "briefings.yaml")
+    return dest

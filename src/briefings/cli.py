@@ -251,6 +251,35 @@ def matrix(c, bronnen, fmt):
         click.echo(render_matrix_text(rows))
 
 
+@cli.command("fmt")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--check", is_flag=True, help="Write nothing; list the files that would change and exit 1 if any.")
+@pass_ctx
+def fmt_(c, paths, check):
+    """Rewrite content files in their canonical layout (default: the whole content folder).
+
+    Keys in model order, comments kept, data unchanged; every file is replaced in one step.
+    """
+    from .fmt import run
+
+    sys.exit(run(c.project.content, paths, check, click.echo))
+
+
+@cli.command("diff")
+@click.argument("rev", required=False)
+@click.argument("rev2", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@pass_ctx
+def diff_(c, rev, rev2, fmt):
+    """What changed in the content between two git revisions, item by item.
+
+    Default: HEAD against the working tree; one REV: REV against the working tree.
+    """
+    from .diff import diff_command
+
+    click.echo(diff_command(c.project, rev, rev2, fmt), nl=False)
+
+
 def main(argv=None):
     """Entry point: user errors print as `path:line:col: message`; nothing prints a traceback."""
     try:

@@ -148,8 +148,8 @@ def export_vragen(lib: Library, filt: VraagFilter = VraagFilter(), today: dt.dat
     expand, redact = _Expander(lib), Redactor.of(lib)
     rows = [_antwoord(lib, q, expand, redact) for q in vragen]
     shown = list(expand.rendered.values()) + [lib.get(b, "bron") for q in vragen for b in q.bronnen]
-    refuse(unfit(lib, _unique(shown), audience, f"an export for an audience of {audience}", today,
-                 "leave the reference out of the answer, or export for that audience: --classificatie {mark}"))
+    wider = " ".join(f"--classificatie {c}" for c in filt.classificaties) + " --classificatie {mark}"
+    refuse(unfit(lib, _unique(shown), audience, f"an export for an audience of {audience}", today, wider))
     if not rows:
         notes.append("no questions match the filters")
     return Export(vragen=rows, audience=audience, stand=today, notes=notes)

@@ -120,15 +120,100 @@ def _block_safe(text: str) -> bool:
     return all(line == line.rstrip(" \t") for line in text.split("\n"))
 
 
-def _styled(value):
-    """A string in its canonical style: multi-line text as a literal block, an author's block style kept."""
+def _styled(value, column: int):
+    """A string in its canonical style: multi-line text as a literal block, an author's block style kept.
+
+    column: where the block's text starts, so that folded lines can be kept within WIDTH.
+    """
     from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
-    if isinstance(value, (LiteralScalarString, FoldedScalarString)):
+    if isinstance(value, FoldedScalarString):
+        return _refold(value, WIDTH - column) if _block_safe(str(value)) else str(value)
+    if isinstance(value, LiteralScalarString):
         return value if _block_safe(str(value)) else str(value)
     if isinstance(value, str) and "\n" in value and _block_safe(value):
         return LiteralScalarString(value)
     return value
+
+
+def _refold(value, limit: int):
+    """Keep a folded block's own line breaks and add breaks where a line would run past the width."""
+    from ruamel.yaml.scalarstring import FoldedScalarString
+
+    text = str(value)
+    folds = set(getattr(value, "fold_pos", []))
+
+    def foldable(i: int) -> bool:
+        return 0 < i < len(text) - 1 and text[i] == " " and not text[i - 1].isspace() and not text[i + 1].isspace()
+
+    added = set()
+    offset = 0
+    for line in text.split("\n"):
+        if line and not line[0].isspace():  # more-indented lines are never folded
+            start, previous = offset, None
+            for i in range(offset, offset + len(line) + 1):
+                at_end = i == offset + len(line)
+                if not at_end and not foldable(i):
+                    continue
+                if i - start > limit and previous is not None:
+                    added.add(previous)
+                    start = previous + 1
+                if i in folds:
+                    start, previous = i + 1, None
+                else:
+                    previous = i
+        offset += len(line) + 1
+    if not added:
+        return value
+    result = FoldedScalarString(text)
+    result.fold_pos = sorted((folds | added))
+    return result
+
+
+def _fits_flow(seq, column: int, key) -> bool:
+    """Would a flow sequence of plain values stay on its key's line within WIDTH?"""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if any(isinstance(v, (CommentedMap, CommentedSeq)) and len(v) for v in seq):
+        return False
+    flat = yaml.safe_dump(list(seq), default_flow_style=True, width=10**9, allow_unicode=True).strip()
+    return column + len(str(key)) + 2 + len(flat) <= WIDTH
+
+
+def _canonical(node, cls: type[BaseModel] | None, column: int = 0, key=""):
+    """Bring a loaded tree into canonical form, in place, and return it (a string may come back restyled).
+
+    column: where this mapping's keys or this sequence's dashes stand; key: the key it is the value of.
+    Mappings are blocks; a sequence stays in flow style ([a, b]) only while it fits on its key's line.
+    """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    if isinstance(node, CommentedMap):
+        if len(node) and node.fa.flow_style():
+            node.fa.set_block_style()
+        for name in list(node):
+            value = node[name]
+            new = _canonical(value, _field_model(cls, name), column + 2, name)
+            if new is not value:
+                node[name] = new
+        if cls is not None:
+            _reorder(node, cls)
+        return node
+    if isinstance(node, CommentedSeq):
+        if len(node) and node.fa.flow_style() and not _fits_flow(node, column - 2, key):
+            node.fa.set_block_style()
+        for i, value in enumerate(node):
+            new = _canonical(value, cls, column + 2)
+            if new is not value:
+                node[i] = new
+        return node
+    return _styled(node, column)
+
+
+# --- moving keys with their comments -------------------------------------------------------------
+#
+# ruamel.yaml keeps a full-line comment in the slot after the value it follows. A comment belongs to the
+# key below it, so when keys move, the lines after one key's value go along with the key that follows.
 
 
 def _is_block(value) -> bool:
@@ -137,25 +222,34 @@ def _is_block(value) -> bool:
     return isinstance(value, (CommentedMap, CommentedSeq)) and len(value) > 0 and not value.fa.flow_style()
 
 
-def _tail_slot(container, key) -> tuple[list, int]:
-    """The comment slot right after the value at container[key], inside nested blocks to their last line."""
+def _tail_slot(container, key) -> tuple[list, int, bool]:
+    """The comment slot right after the value at container[key], inside nested blocks to their last line.
+
+    Also says whether that value is a block scalar: its slot holds only the lines after it, while a
+    slot after any other value starts with the end of the value's own line.
+    """
     from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
     value = container[key]
     if _is_block(value):
         last = next(reversed(value)) if isinstance(value, CommentedMap) else len(value) - 1
         return _tail_slot(value, last)
     entry = container.ca.items.setdefault(key, [None, None, None, None])
-    return entry, 2 if isinstance(container, CommentedMap) else 0
+    block = isinstance(value, (LiteralScalarString, FoldedScalarString))
+    return entry, 2 if isinstance(container, CommentedMap) else 0, block
 
 
 def _take_after(container, key) -> str:
-    """Remove and return the full comment lines that follow container[key]; its end-of-line comment stays."""
-    entry, pos = _tail_slot(container, key)
+    """Remove and return the full comment (and blank) lines after container[key]; an end-of-line comment stays."""
+    entry, pos, block = _tail_slot(container, key)
     token = entry[pos]
     if token is None:
         return ""
     value = token.value
+    if block:
+        entry[pos] = None
+        return value
     if value.lstrip(" ").startswith("#"):
         eol, _, rest = value.partition("\n")
         token.value = eol + "\n"
@@ -165,61 +259,37 @@ def _take_after(container, key) -> str:
 
 
 def _put_after(container, key, lines: str) -> None:
-    """Add full comment lines after the value at container[key]."""
+    """Add full comment (and blank) lines after the value at container[key]."""
+    from ruamel.yaml.error import CommentMark
     from ruamel.yaml.tokens import CommentToken
 
     if not lines:
         return
-    entry, pos = _tail_slot(container, key)
+    entry, pos, block = _tail_slot(container, key)
     token = entry[pos]
     if token is None:
-        entry[pos] = CommentToken("\n" + lines, column=0)
+        entry[pos] = CommentToken(lines if block else "\n" + lines, CommentMark(0))
     else:
         token.value = token.value + lines
 
 
 def _reorder(node, cls: type[BaseModel]) -> None:
-    """Put a mapping's keys in model order; unknown keys keep their order at the end.
-
-    Full-line comments travel with the key they stand above.
-    """
-    order = {name: i for i, name in enumerate(key_order(cls))}
+    """Put a mapping's keys in model order; unknown keys keep their order at the end."""
+    rank = {name: i for i, name in enumerate(key_order(cls))}
     keys = list(node)
-    wanted = sorted(keys, key=lambda k: order.get(k, len(order)) if isinstance(k, str) else len(order))
+    wanted = sorted(keys, key=lambda k: rank.get(k, len(rank)) if isinstance(k, str) else len(rank))
     if keys == wanted:
         return
     above = {keys[i]: _take_after(node, keys[i - 1]) for i in range(1, len(keys))}
     tail = _take_after(node, keys[-1])
     for key in wanted:
         node.move_to_end(key)
-    lead = above.pop(wanted[0], "")
-    for prev, key in zip(wanted, wanted[1:]):
-        _put_after(node, prev, above.get(key, ""))
+    for previous, key in zip(wanted, wanted[1:]):
+        _put_after(node, previous, above.get(key, ""))
     _put_after(node, wanted[-1], tail)
+    lead = above.get(wanted[0], "")
     if lead:  # they stood above the key that is now first: keep them right under it rather than lose them
         _put_after(node, wanted[0], lead + _take_after(node, wanted[0]))
-
-
-def _canonical(node, cls: type[BaseModel] | None):
-    """Bring a loaded tree into canonical form, in place; returns the (possibly restyled) node."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    if isinstance(node, CommentedMap):
-        for key in list(node):
-            value = node[key]
-            new = _canonical(value, _field_model(cls, key))
-            if new is not value:
-                node[key] = new
-        if cls is not None:
-            _reorder(node, cls)
-        return node
-    if isinstance(node, CommentedSeq):
-        for i, value in enumerate(node):
-            new = _canonical(value, cls)
-            if new is not value:
-                node[i] = new
-        return node
-    return _styled(node)
 
 
 # --- the text pass: comment indentation, blank lines, trailing spaces ---------------------------
@@ -229,9 +299,9 @@ def _scalar_lines(text: str) -> set[int]:
     """0-based numbers of the lines that continue a multi-line scalar (their text is data)."""
     inside: set[int] = set()
     for token in yaml.scan(text, Loader=yaml.SafeLoader):
-        if isinstance(token, yaml.ScalarToken):
+        if isinstance(token, yaml.ScalarToken) and token.style:  # plain lines may lose trailing spaces
             start, end = token.start_mark.line, token.end_mark.line
-            # a block scalar ends where the next line begins; a flow scalar on its own last line
+            # a block scalar ends where the next line begins; a quoted one on its own last line
             inside.update(range(start + 1, end if token.style in ("|", ">") else end + 1))
     return inside
 

@@ -53,11 +53,11 @@ def _where(obj, field_name: str) -> Location:
 
 
 def unfit(lib, items: Iterable, audience: str, purpose: str, today: dt.date | None = None,
-          hint: str = "leave it out, or state the audience explicitly: --classificatie {mark}"
-          ) -> Iterator[BriefingsError]:
+          option: str = "--classificatie {mark}") -> Iterator[BriefingsError]:
     """One error per item the audience may not read: too confidential, or under embargo for the public.
 
-    `purpose` completes "too confidential for ...", e.g. "the build of 'x' (audience openbaar)".
+    `purpose` completes "too confidential for ...", e.g. "the build of 'x' (audience openbaar)";
+    `option` tells how to state a wider audience on the command line.
     """
     from . import dutch
 
@@ -66,23 +66,26 @@ def unfit(lib, items: Iterable, audience: str, purpose: str, today: dt.date | No
     for item in items:
         mark = marking(lib, item)
         if mark and m.CLASSIFICATIE_NIVEAU[mark] > level:
-            advice = (f"mark it openbaar once it may be published, or state the audience: --classificatie {mark}"
-                      if isinstance(item, m.Document) else hint.format(mark=mark))
             yield ClassificationError(f"{item.kind} '{item.id}' is {mark}, too confidential for {purpose}",
-                                      _where(item, "classificatie"), advice)
+                                      _where(item, "classificatie"), _advice(item, option.format(mark=mark)))
         embargo = getattr(item, "embargo", None)
         if audience == PUBLIC and embargo and embargo > today:
             yield EmbargoError(
                 f"{item.kind} '{item.id}' is under embargo: niet openbaar voor {dutch.datum(embargo)}",
                 _where(item, "embargo"),
-                f"wait until {embargo.isoformat()}, or build for an internal audience: --classificatie intern")
-        if isinstance(item, m.Document):
-            for bijlage in item.bijlagen:
-                if bijlage.classificatie and m.CLASSIFICATIE_NIVEAU[bijlage.classificatie] > level:
-                    yield ClassificationError(
-                        f"bijlage '{bijlage.id}' of document '{item.id}' is {bijlage.classificatie}, "
-                        f"too confidential for {purpose}",
-                        _where(bijlage, "classificatie"), hint.format(mark=bijlage.classificatie))
+                f"wait until {embargo.isoformat()}, or state an internal audience: {option.format(mark='intern')}")
+        for bijlage in getattr(item, "bijlagen", ()) if isinstance(item, m.Document) else ():
+            mark = bijlage.classificatie
+            if mark and m.CLASSIFICATIE_NIVEAU[mark] > level:
+                yield ClassificationError(
+                    f"bijlage '{bijlage.id}' of document '{item.id}' is {mark}, too confidential for {purpose}",
+                    _where(bijlage, "classificatie"), _advice(bijlage, option.format(mark=mark)))
+
+
+def _advice(obj, option: str) -> str:
+    if isinstance(obj, m.Document):
+        return f"mark it openbaar once it may be published, or state the audience: {option}"
+    return f"leave it out, or state the audience: {option}"
 
 
 def refuse(errors: Iterable[BriefingsError]) -> None:
@@ -97,8 +100,7 @@ def refuse_document(lib, doc: m.Document, audience: str | None = None, woo: bool
     audience = audience or default_audience(doc, woo)
     if woo and audience == PUBLIC:
         purpose = f"the Woo publication of '{doc.id}' (audience openbaar)"
-        hint = "leave it out, or pass --classificatie {mark} if this is not a publication"
-        refuse(unfit(lib, lib.uses(doc), audience, purpose, today, hint))
+        refuse(unfit(lib, lib.uses(doc), audience, purpose, today, "--classificatie {mark} (then it is no publication)"))
     else:
         refuse(unfit(lib, lib.uses(doc), audience, f"the build of '{doc.id}' (audience {audience})", today))
 

@@ -52,6 +52,7 @@ Na een harde regelafbreking.
    - De top is minder divers dan de stad.
    - Er lopen drie trajecten:
      - leiderschap;
+       - met coaching.
      - doorstroom.
 
 2. **Welke maatregelen neemt het college?**
@@ -154,7 +155,7 @@ def start_override(data: bytes, num_id: str) -> int | None:
 
 
 def test_blocks_get_the_house_styles():
-    assert paragraphs(build(BRIEFING))[:12] == [
+    assert paragraphs(build(BRIEFING))[:13] == [
         ("Title", "Beantwoording schriftelijke vragen"),
         ("Subtitle", "Inclusie en diversiteit"),
         ("Heading1", "Inleiding"),
@@ -166,6 +167,7 @@ def test_blocks_get_the_house_styles():
         ("ListBullet2", "De top is minder divers dan de stad."),
         ("ListBullet2", "Er lopen drie trajecten:"),
         ("ListBullet3", "leiderschap;"),
+        ("ListBullet3", "met coaching."),
         ("ListBullet3", "doorstroom."),
         ("ListNumber", "Welke maatregelen neemt het college?"),
     ]
@@ -173,7 +175,7 @@ def test_blocks_get_the_house_styles():
 
 def test_top_level_bullets_and_deeper_headings():
     data = build("#### Vier\n\n###### Zes\n\n- a\n- b\n\n> citaat\n")
-    assert paragraphs(data) == [("Heading3", "Vier"), ("Heading3", "Zes"),
+    assert paragraphs(data) == [("Heading4", "Vier"), ("Heading4", "Zes"),
                                 ("ListBullet", "a"), ("ListBullet", "b"), ("Quote", "citaat")]
 
 
@@ -183,12 +185,18 @@ def test_list_paragraphs_carry_real_numbering():
     assert [level_format(data, *numbering_of(data, text)) for text in "abc"] == ["bullet"] * 3
 
 
-def test_deep_nesting_clamps_to_level_three():
-    markdown = "\n".join("  " * depth + f"- niveau{depth}" for depth in range(8))
+def test_deep_lists_share_the_third_style_but_keep_their_level():
+    markdown = "\n".join("  " * depth + f"- niveau{depth}" for depth in range(12))
+    markdown += "\n\n" + "  " * 12 + "vervolg"
     data = build(markdown)
+    assert paragraphs(data)[-2:] == [("ListBullet3", "niveau11"), ("ListContinue3", "vervolg")]
     assert [style for style, _ in paragraphs(data)] == (
-        ["ListBullet", "ListBullet2"] + ["ListBullet3"] * 6)
-    assert numbering_of(data, "niveau7")[1] == "2"
+        ["ListBullet", "ListBullet2"] + ["ListBullet3"] * 10 + ["ListContinue3"])
+    assert [numbering_of(data, f"niveau{depth}")[1] for depth in range(12)] == [
+        "0", "1", "2", "3", "4", "5", "6", "7", "8", "8", "8", "8"]  # Word has nine levels
+    body = part(data, "word/document.xml")
+    continuation = [p for p in body.iter(W + "p") if "".join(p.itertext()) == "vervolg"][0]
+    assert continuation.find("w:pPr/w:ind", NS).get(W + "left") == str(9 * 360)
 
 
 def test_ordered_lists_restart_with_their_own_numbering():

@@ -36,7 +36,7 @@ CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 
 EPOCH = datetime.datetime(2000, 1, 1)
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-MAX_DEPTH = 3
+MAX_STYLE_DEPTH = 3  # List Bullet 3 serves every deeper list; its numbering level goes on
 TOC_INSTRUCTION = r' TOC \o "1-3" \h \z \u '
 TOC_TITLE = "Inhoud"
 TOC_PLACEHOLDER = "De inhoudsopgave wordt bijgewerkt bij het openen (of kies 'Veld bijwerken')."
@@ -120,7 +120,9 @@ def _parse(markdown: str) -> list:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.front_matter import front_matter_plugin
 
-    parser = MarkdownIt("commonmark").enable("table").use(front_matter_plugin)
+    # CommonMark's nesting limit of 20 drops the text of lists nested ten deep; 50 still
+    # stays far from Python's recursion limit.
+    parser = MarkdownIt("commonmark", {"maxNesting": 50}).enable("table").use(front_matter_plugin)
     return parser.parse(markdown)
 
 
@@ -183,10 +185,11 @@ class _Styles:
 
 @dataclass
 class _List:
-    depth: int
+    style_depth: int  # 1 to MAX_STYLE_DEPTH
     style: str
     num_id: str
     ilvl: str
+    indent: str | None  # where the item text starts, for its continuation paragraphs
     pending: bool = False  # the current item has not written its first paragraph yet
 
 
@@ -200,7 +203,10 @@ class _Numbering:
         self.next_num = max((int(n.get(W + "numId")) for n in nums), default=0) + 1
         self._abstract_of_num = {n.get(W + "numId"): n.find(W + "abstractNumId").get(VAL)
                                  for n in nums}
-        self._levels: dict[str, tuple[str, str]] = {}
+        self._levels: dict[str, tuple[str, int]] = {}
+        self._abstracts = {a.get(W + "abstractNumId"): a
+                           for a in self.element.findall(W + "abstractNum")}
+        self._cleanup = self.element.find(W + "numIdMacAtCleanup")
 
     @staticmethod
     def _numbering_element(document):
@@ -218,9 +224,18 @@ class _Numbering:
             part.relate_to(numbering, RT_NUMBERING)
             return element
 
-    def new_list(self, style_name: str, ordered: bool, depth: int, start: int) -> tuple[str, str]:
-        """(numId, ilvl) of a fresh numbering instance for a list in style_name."""
-        abstract_id, ilvl = self._level_of(style_name, ordered, depth)
+    def new_list(self, style_name: str, ordered: bool, depth: int,
+                 start: int) -> tuple[str, str, str | None]:
+        """(numId, ilvl, text indent) of a fresh numbering instance for a list at depth.
+
+        Lists nested deeper than the list styles reach share the deepest style but go on
+        down the levels of its abstract numbering, so the nesting stays visible.
+        """
+        style_depth = min(depth, MAX_STYLE_DEPTH)
+        abstract_id, base = self._level_of(style_name, ordered, style_depth)
+        levels = self._abstracts[abstract_id].findall(W + "lvl")
+        level_index = min(base + depth - style_depth, max(len(levels) - 1, 0))
+        ilvl = str(level_index)
         num_id = str(self.next_num)
         self.next_num += 1
         num = self._make(self.element, "num", {W + "numId": num_id})
@@ -228,18 +243,26 @@ class _Numbering:
         if ordered:
             override = self._make(num, "lvlOverride", {W + "ilvl": ilvl})
             self._make(override, "startOverride", {VAL: str(start)})
-        cleanup = self.element.find(W + "numIdMacAtCleanup")
-        if cleanup is not None:
-            cleanup.addprevious(num)
-        return num_id, ilvl
+        if self._cleanup is not None:  # must stay the last child
+            self._cleanup.addprevious(num)
+        return num_id, ilvl, self._indent(levels, ilvl)
 
-    def _level_of(self, style_name: str, ordered: bool, depth: int) -> tuple[str, str]:
+    @staticmethod
+    def _indent(levels: list, ilvl: str) -> str | None:
+        for level in levels:
+            if level.get(W + "ilvl") == ilvl:
+                ind = level.find(f"{W}pPr/{W}ind")
+                if ind is not None:
+                    return ind.get(W + "left") or ind.get(W + "start")
+        return None
+
+    def _level_of(self, style_name: str, ordered: bool, depth: int) -> tuple[str, int]:
         if style_name not in self._levels:
             self._levels[style_name] = (self._style_level(style_name)
                                         or self._own_level(ordered, depth))
         return self._levels[style_name]
 
-    def _style_level(self, style_name: str) -> tuple[str, str] | None:
+    def _style_level(self, style_name: str) -> tuple[str, int] | None:
         """(abstractNumId, ilvl) from the w:numPr of the style or the styles it is based on."""
         style = self.styles.element_of(style_name)
         for _ in range(10):
@@ -247,16 +270,16 @@ class _Numbering:
             if num_pr is not None and num_pr.find(W + "numId") is not None:
                 abstract_id = self._abstract_of_num.get(num_pr.find(W + "numId").get(VAL))
                 ilvl = num_pr.find(W + "ilvl")
-                if abstract_id is None:
+                if abstract_id not in self._abstracts:
                     return None
-                return abstract_id, ilvl.get(VAL) if ilvl is not None else "0"
+                return abstract_id, int(ilvl.get(VAL)) if ilvl is not None else 0
             based_on = style.find(W + "basedOn")
             if based_on is None:
                 return None
             style = self.styles.element_of(based_on.get(VAL))
         return None
 
-    def _own_level(self, ordered: bool, depth: int) -> tuple[str, str]:
+    def _own_level(self, ordered: bool, depth: int) -> tuple[str, int]:
         """A multi-level definition of our own, for list styles without numbering."""
         abstracts = self.element.findall(W + "abstractNum")
         abstract_id = str(max((int(a.get(W + "abstractNumId")) for a in abstracts), default=-1) + 1)
@@ -275,7 +298,8 @@ class _Numbering:
             first_num.addprevious(abstract)
         else:
             self.element.append(abstract)
-        return abstract_id, str(depth - 1)
+        self._abstracts[abstract_id] = abstract
+        return abstract_id, depth - 1
 
     @staticmethod
     def _make(parent, tag: str, attrib: dict | None = None):
@@ -363,7 +387,7 @@ class _BodyWriter:
                 continue
             if kind == "heading_open":
                 self._open_pending_item()
-                level = min(int(token.tag[1:]), 3)
+                level = min(int(token.tag[1:]), 4)
                 heading = self._paragraph(self.styles.id(f"Heading {level}"), heading=True)
                 self._inline(heading, tokens[i + 1].children)
                 i += 3
@@ -423,8 +447,10 @@ class _BodyWriter:
                 return self._paragraph(current.style, (current.num_id, current.ilvl))
             # numId 0 switches numbering off, and pandoc then keeps the paragraph in the
             # item. LibreOffice drops the style's indent with it, hence the direct indent.
-            name = "List Continue" if current.depth == 1 else f"List Continue {current.depth}"
-            return self._paragraph(self.styles.id(name), ("0", "0"), self.styles.indent(name))
+            depth = current.style_depth
+            name = "List Continue" if depth == 1 else f"List Continue {depth}"
+            return self._paragraph(self.styles.id(name), ("0", "0"),
+                                   current.indent or self.styles.indent(name))
         if self.quote_depth:
             return self._paragraph(self.styles.id("Quote"))
         return self._paragraph(None)
@@ -436,12 +462,13 @@ class _BodyWriter:
 
     def _open_list(self, token, ordered: bool) -> None:
         self._open_pending_item()
-        depth = min(len(self.lists) + 1, MAX_DEPTH)
+        depth = len(self.lists) + 1
+        style_depth = min(depth, MAX_STYLE_DEPTH)
         base = "List Number" if ordered else "List Bullet"
-        style_name = base if depth == 1 else f"{base} {depth}"
+        style_name = base if style_depth == 1 else f"{base} {style_depth}"
         start = int(token.attrGet("start") or 1) if ordered else 1
-        num_id, ilvl = self.numbering.new_list(style_name, ordered, depth, start)
-        self.lists.append(_List(depth, self.styles.id(style_name), num_id, ilvl))
+        num_id, ilvl, indent = self.numbering.new_list(style_name, ordered, depth, start)
+        self.lists.append(_List(style_depth, self.styles.id(style_name), num_id, ilvl, indent))
 
     def _code(self, content: str) -> None:
         paragraph = self._body_paragraph()
