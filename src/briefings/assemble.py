@@ -99,8 +99,10 @@ class View:
         return parent if isinstance(parent, m.Bron) else None
 
     def interventies(self, thema_id: str, status: str | None = None) -> list[m.Maatregel]:
-        return [x for x in self.lib.items("maatregel")
-                if x.thema == thema_id and (status is None or x.status == status)]
+        order = {"nieuw": 0, "lopend": 1, "doorlopend": 2}
+        found = [x for x in self.lib.items("maatregel")
+                 if x.thema == thema_id and (status is None or x.status == status)]
+        return sorted(found, key=lambda x: order[x.status])  # as in the plan: new, running, continuing
 
     def onderzoeksbronnen(self, ids=()) -> list[m.Bron]:
         if ids:

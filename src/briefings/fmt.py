@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
+import secrets
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +21,13 @@ from pydantic import BaseModel
 from . import model as m
 from .errors import BriefingsError, ContentError, Location
 from .load import SUFFIXES, content_files, display_path
+from .writers.files import write_text_atomic
 from .yamlpos import load_yaml
 
 WIDTH = 120
 BODY_LAST = ("bijlagen", "onderdelen")  # a document's header fields stay together above its body
 _MAX_PASSES = 3
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SPECIAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ufeff]")
 
 
@@ -354,15 +356,17 @@ def _same(a, b) -> bool:
 
 
 def _one_pass(text: str, folder: str | None, shown: str) -> str:
+    from ruamel.yaml.error import YAMLError
+
     rt = _yaml()
+    buffer = io.StringIO()
     try:
         tree = rt.load(text)
-    except Exception as exc:  # ruamel refuses something PyYAML read: leave the file alone
-        raise FormatError(f"cannot format: ruamel.yaml cannot read this file ({type(exc).__name__})",
-                          Location(shown, 1, 1)) from None
-    _canonical(tree, file_model(folder, tree))
-    buffer = io.StringIO()
-    rt.dump(tree, buffer)
+        _canonical(tree, file_model(folder, tree))
+        rt.dump(tree, buffer)
+    except YAMLError as exc:  # ruamel reads or writes this file differently from PyYAML: leave it alone
+        raise FormatError(f"cannot format: ruamel.yaml: {str(exc).splitlines()[0]}", Location(shown, 1, 1),
+                          "the file was left unchanged") from None
     return _tidy(buffer.getvalue())
 
 
@@ -375,7 +379,7 @@ def format_text(text: str, folder: str | None = None, shown: str = "<text>") -> 
     for _ in range(_MAX_PASSES):  # a layout change may move a comment once; stop at the fixed point
         formatted = _one_pass(current, folder, shown)
         try:
-            after = yaml.load(formatted, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader)
+            after = yaml.load(formatted, Loader=_LOADER)
         except yaml.YAMLError as exc:
             raise FormatError(f"cannot format: the formatted text does not parse ({exc.__class__.__name__})",
                               Location(shown, 1, 1), "please report this file; it was left unchanged") from None
@@ -398,25 +402,45 @@ def _plain(data):
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace a file's text in one step, keeping its permissions; a crash leaves the old or the new file."""
+    """Replace a file's text in one step, keeping its mode.
+
+    The text goes to an unnamed file first (Linux O_TMPFILE) that gets a name only to be renamed over the
+    old file, so a killed fmt leaves neither a half-written file nor a stray temporary one. Where that is
+    not available, write_text_atomic (a named temporary file, then a rename).
+    """
     path = Path(path)
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir("/proc/self/fd"):
+        return write_text_atomic(path, text)
     try:
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd = os.open(path.parent, flag | os.O_WRONLY, 0o600)
+    except OSError:  # a file system without unnamed files
+        return write_text_atomic(path, text)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), mode)
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            os.fchmod(fd, path.stat().st_mode & 0o7777)
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)
+        data = memoryview(text.encode("utf-8"))
+        while data:
+            data = data[os.write(fd, data):]
+        os.fsync(fd)
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:  # a dir fd makes Python call linkat, which follows the /proc link to the unnamed file
+            os.link(f"/proc/self/fd/{fd}", tmp.name, src_dir_fd=folder, dst_dir_fd=folder)
+        except OSError:
+            return write_text_atomic(path, text)
+        finally:
+            os.close(folder)
+    finally:
+        os.close(fd)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
 
 
