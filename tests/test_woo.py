@@ -133,6 +133,8 @@ def persoon(pid, naam, rol, **extra):
     ("wethouder van Buren", "wethouder van Buren"),
     ("Jan van der Berg en Van der Berg", "5.1.2e en 5.1.2e"),
     ("5.1, 2, e", "5.1, 2, e"),  # already redacted in the source
+    ("Mail j.bakkerveld@amsterdam.nl of joost@x.nl.", "Mail 5.1.2e of 5.1.2e."),
+    ("Mail info@amsterdam.nl.", "Mail info@amsterdam.nl."),
 ])
 def test_redactor(text, expected):
     redact = Redactor([

@@ -81,8 +81,11 @@ def colophon(commit: str, chash: str) -> str:
 
 def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, ...], out_dir: Path,
                     woo: bool = False, reference_doc: Path | None = None, commit: str | None = None,
-                    audience: str | None = None) -> list[Output]:
-    """One document's outputs, in memory. `audience` defaults to openbaar for Woo, else the document's own."""
+                    audience: str | None = None, baseline=None) -> list[Output]:
+    """One document's outputs, in memory. `audience` defaults to openbaar for Woo, else the document's own.
+
+    With a baseline (baseline.Baseline) the DOCX shows the changes since it as tracked changes.
+    """
     from .assemble import assemble
     from .woo import WOO_AUTHOR, refuse_document
 
@@ -111,19 +114,25 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
             custom={"briefings-commit": commit, "briefings-inhoud": chash, "briefings-document": doc.id,
                     "briefings-versie": __version__},
         )
-        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", markdown_to_docx(markdown, meta, reference)))
+        old = None
+        if baseline is not None:
+            old = baseline.markdown(doc.id, woo=woo)
+            meta.custom["briefings-sinds"] = baseline.commit
+        data = markdown_to_docx(markdown, meta, reference, baseline=old,
+                                revision=baseline.revision if baseline is not None else None)
+        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", data))
     return outputs
 
 
 def render_outputs(lib: Library, project, docs: list[m.Document], formats: tuple[str, ...], out_dir: Path,
                    woo: bool = False, reference_doc: Path | None = None, progress=None,
-                   audience: str | None = None) -> list[Output]:
+                   audience: str | None = None, baseline=None) -> list[Output]:
     """Everything in memory; nothing written yet."""
     commit = git_commit(project.root)
     outputs: list[Output] = []
     for doc in docs:
         outputs += render_document(lib, project, doc, formats, out_dir, woo=woo, reference_doc=reference_doc,
-                                   commit=commit, audience=audience)
+                                   commit=commit, audience=audience, baseline=baseline)
         if progress is not None:
             progress.update(1)
     paths = [o.path for o in outputs]

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from . import model as m
 from .errors import BriefingsError, Location, did_you_mean
-from .library import INLINE, Library, _field_meta, _inline_location
+from .library import INLINE, Library, _field_meta, _inline_location, _may_hold_model
 from .load import locate
 from .project import CHECK_DEFAULTS
 from .report import SEVERITIES, Finding, sort_findings
@@ -87,6 +87,7 @@ class Context:
         self.scope = {d.id for d in documents}
         self.today = today
         self._texts: dict[tuple[str, bool], list[Text]] = {}
+        self._scans: dict[tuple, list[tuple[Text, re.Match]]] = {}
         self._sources: dict[str, list[str] | None] = {}
 
     @cached_property
@@ -107,9 +108,14 @@ class Context:
 
     def texts(self, item: m.Item, markdown_only: bool = False) -> list[Text]:
         key = (item.id, markdown_only)
-        if key not in self._texts:
-            self._texts[key] = list(_iter_texts(item, markdown_only))
-        return self._texts[key]
+        found = self._texts.get(key)
+        if found is None:
+            if markdown_only:  # the Markdown texts are the free texts of Markdown fields, in the same order
+                found = [t for t in self.texts(item) if _field_meta(type(t.obj))[t.loc[0]][1]]
+            else:
+                found = list(_iter_texts(item, False))
+            self._texts[key] = found
+        return found
 
     def where(self, text: Text, start: int) -> Location:
         """The file position of text.text[start]: exact line and column, also inside folded scalars."""
@@ -132,22 +138,40 @@ class Context:
 _INTERNAL = {(m.Vraag, "notitie")}  # never exported, so free text there is not checked for placeholders
 
 
+def _text_fields(cls: type[BaseModel]) -> list[tuple[str, bool, bool, bool]]:
+    """(name, is Markdown, is free text, may hold models) for the fields _iter_texts looks at."""
+    cached = cls.__dict__.get("_briefings_texts")
+    if cached is None:
+        cached = []
+        for name, (kind, is_md) in _field_meta(cls).items():
+            if name == "id" or (cls, name) in _INTERNAL:
+                continue
+            nested = _may_hold_model(cls.model_fields[name].annotation)
+            if is_md or kind is None or nested:
+                cached.append((name, is_md, is_md or kind is None, nested))
+        setattr(cls, "_briefings_texts", cached)
+    return cached
+
+
 def _iter_texts(item: m.Item, markdown_only: bool) -> Iterator[Text]:
     """Every Markdown (or, with markdown_only=False, every free-text) field of an item, nested models included."""
 
     def visit(obj: BaseModel, prefix: tuple) -> Iterator[Text]:
-        for name, (kind, is_md) in _field_meta(type(obj)).items():
-            value = getattr(obj, name)
-            if value is None or name == "id" or (type(obj), name) in _INTERNAL:
+        values = obj.__dict__
+        for name, is_md, free, nested in _text_fields(type(obj)):
+            value = values.get(name)
+            if value is None:
                 continue
-            label = ".".join(str(p) for p in prefix + (name,))
-            wanted = is_md or (not markdown_only and kind is None)
+            wanted = is_md if markdown_only else free
             if wanted and isinstance(value, str):
-                yield Text(obj, (name,), label, value)
+                yield Text(obj, (name,), ".".join(str(p) for p in prefix + (name,)) if prefix else name, value)
             elif wanted and isinstance(value, list):
+                label = ".".join(str(p) for p in prefix + (name,)) if prefix else name
                 for i, text in enumerate(value):
                     if isinstance(text, str):
                         yield Text(obj, (name, i), label, text)
+            if not nested:
+                continue
             if isinstance(value, BaseModel) and not isinstance(value, m.Item):
                 yield from visit(value, prefix + (name,))
             elif isinstance(value, list):
@@ -225,15 +249,26 @@ def _figure_where(lib: Library, cijfer: m.Cijfer, field: str) -> Location:
 
 
 INLINE_ANY = re.compile(r"\[\[[^\]]*\]\]")  # any [[...]], masked out before looking for literals
+INLINE_BIJLAGE = re.compile(INLINE.pattern.replace("([a-z]+)", "(bijlage)", 1))
 
 
 def _scan(ctx: Context, item: m.Item, pattern: re.Pattern, markdown_only: bool = False,
-          mask_refs: bool = False) -> Iterator[tuple[Text, re.Match, Location]]:
-    """Every match of pattern in the texts of an item, with its location."""
-    for text in ctx.texts(item, markdown_only):
-        haystack = INLINE_ANY.sub(lambda x: " " * len(x.group()), text.text) if mask_refs else text.text
-        for match in pattern.finditer(haystack):
-            yield text, match, ctx.where(text, match.start())
+          mask_refs: bool = False) -> list[tuple[Text, re.Match]]:
+    """Every match of pattern in the texts of an item (ctx.where(text, match.start()) locates one).
+    Remembered per item, as several documents may use the same item."""
+    key = (item.id, pattern.pattern, markdown_only, mask_refs)
+    found = ctx._scans.get(key)
+    if found is None:
+        found = ctx._scans[key] = []
+        may_match = _PREFILTERS.get(pattern)
+        for text in ctx.texts(item, markdown_only):
+            if may_match is not None and not may_match(text.text):
+                continue
+            haystack = INLINE_ANY.sub(lambda x: " " * len(x.group()), text.text) if mask_refs and "[[" in text.text \
+                else text.text
+            for match in pattern.finditer(haystack):
+                found.append((text, match))
+    return found
 
 
 # --- rules -------------------------------------------------------------------------------------------------
@@ -249,8 +284,8 @@ LITERAL = re.compile(
 @rule("literal-figure", "warning", "a percentage or count of people typed in text instead of [[cijfer:id]]")
 def literal_figure(ctx: Context) -> Iterator[Hit]:
     for item in ctx.lib.by_id.values():
-        for text, match, where in _scan(ctx, item, LITERAL, markdown_only=True, mask_refs=True):
-            yield Hit(where, f"literal figure '{match.group()}' in {item.kind} '{item.id}' ({text.field})", (item.id,),
+        for text, match in _scan(ctx, item, LITERAL, markdown_only=True, mask_refs=True):
+            yield Hit(ctx.where(text, match.start()), f"literal figure '{match.group()}' in {item.kind} '{item.id}' ({text.field})", (item.id,),
                       "type the figure once in cijfers/ and cite it as [[cijfer:id]]")
 
 
@@ -347,13 +382,32 @@ def placeholder(ctx: Context) -> Iterator[Hit]:
             continue
         final = [d for d in docs if d.status == "definitief"]
         users = "" if docs == [item] else f", used by {_doc_list(final or docs)}"
-        for text, match, where in _scan(ctx, item, PLACEHOLDER):
-            yield Hit(where, f"placeholder '{match.group()}' in {item.kind} '{item.id}' ({text.field}){users}"
+        for text, match in _scan(ctx, item, PLACEHOLDER):
+            yield Hit(ctx.where(text, match.start()), f"placeholder '{match.group()}' in {item.kind} '{item.id}' ({text.field}){users}"
                       + (" (definitief)" if final else ""), (item.id, *(d.id for d in docs)),
                       "fill in the text before the document is final", demote=0 if final else 1)
 
 
 BIJLAGE_NUMMER = re.compile(r"\bbijlage\s+(\d+)([a-z]?)\b", re.IGNORECASE)
+
+
+def _placeholder_may_match(text: str) -> bool:
+    lower = text.lower()  # the keywords hold no i, k or s, which IGNORECASE also matches to other letters
+    return ("aanvullen" in lower or "moet nog" in lower or "nvullen]" in lower
+            or "TODO" in text or "XXX" in text or "TBD" in text or "PM:" in text)
+
+
+_DIGIT = re.compile(r"\d")
+
+# Cheap tests a text must pass before a pattern can match it: most texts fail them, and the
+# patterns are slow to run over all text of a large library.
+_PREFILTERS = {
+    PLACEHOLDER: _placeholder_may_match,
+    LITERAL: lambda text: _DIGIT.search(text) is not None,
+    BIJLAGE_NUMMER: lambda text: "jlage" in text.lower(),
+    INLINE_BIJLAGE: lambda text: "[[" in text,
+    INLINE: lambda text: "[[" in text,
+}
 
 
 def _section_attachments(onderdelen: list[m.Onderdeel]) -> set[str]:
@@ -376,17 +430,17 @@ def bijlage_missing(ctx: Context) -> Iterator[Hit]:
         for item in ctx.uses[doc.id]:
             if isinstance(item, m.Document) and item is not doc:
                 continue  # an included document is checked against its own attachments
-            for text, match, where in _scan(ctx, item, BIJLAGE_NUMMER, mask_refs=True):
+            for text, match in _scan(ctx, item, BIJLAGE_NUMMER, mask_refs=True):
                 label = match.group(1) + match.group(2).lower()
                 if isinstance(text.obj, m.Onderdeel) and text.loc[0] == "bijlagen":
                     continue  # a section's list of attachments declares them
                 if int(match.group(1)) > len(doc.bijlagen) and label not in listed:
-                    yield Hit(where, f"'{match.group()}' in {item.kind} '{item.id}', but document '{doc.id}' has "
+                    yield Hit(ctx.where(text, match.start()), f"'{match.group()}' in {item.kind} '{item.id}', but document '{doc.id}' has "
                               f"{len(doc.bijlagen)} bijlage(n)", (item.id, doc.id),
                               "refer to the attachment as [[bijlage:id]] so the number follows the document")
-            for _, match, where in _scan(ctx, item, INLINE, markdown_only=True):
-                if match.group(1) == "bijlage" and match.group(2) not in ids:
-                    yield Hit(where, f"[[bijlage:{match.group(2)}]] in {item.kind} '{item.id}', but document "
+            for text, match in _scan(ctx, item, INLINE_BIJLAGE, markdown_only=True):
+                if match.group(2) not in ids:
+                    yield Hit(ctx.where(text, match.start()), f"[[bijlage:{match.group(2)}]] in {item.kind} '{item.id}', but document "
                               f"'{doc.id}' has no bijlage '{match.group(2)}'", (item.id, doc.id),
                               did_you_mean(match.group(2), ids) or f"add it to the bijlagen of '{doc.id}'")
 

@@ -26,9 +26,12 @@ class Ctx:
     @property
     def library(self):
         if self._library is None:
+            import gc
+
             from .library import open_library
 
             self._library = open_library(self.project.content)
+            gc.freeze()  # the library lives until the command ends: spare later collections from walking it
         return self._library
 
 
@@ -121,8 +124,10 @@ def schema(kind, out):
 @click.option("--classificatie", "audience", type=click.Choice(["openbaar", "intern", "vertrouwelijk"]), default=None,
               help="Audience of the build (default: the document's own classification; openbaar with --woo).")
 @click.option("--no-check", is_flag=True, help="Build even when the checks find errors.")
+@click.option("--since", metavar="REV", default=None,
+              help="Show the changes since this git revision as tracked changes in the DOCX.")
 @pass_ctx
-def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check):
+def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, since):
     """Build documents to DOCX and Markdown.
 
     KIND is a document kind (annotatie, raadsbrief, factsheet, achtergrondnotitie, agenda, matrix) or a
@@ -143,17 +148,29 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check):
         refuse_on_errors(lib, project, docs, click.echo)
     formats = ("md", "docx") if fmt == "both" else (fmt,)
     out_dir = Path(out) if out else project.build
+    baseline = None
+    if since:
+        if "docx" not in formats:
+            raise click.UsageError("--since marks the changes in the DOCX; use --format docx or both")
+        from .baseline import open_baseline
+
+        baseline = open_baseline(project, since)
+        click.get_current_context().call_on_close(baseline.close)
     if len(docs) > 1:
         with click.progressbar(length=len(docs), label="building", file=sys.stderr) as bar:
             outputs = render_outputs(lib, project, docs, formats, out_dir, woo=woo, audience=audience,
-                                     reference_doc=Path(reference_doc) if reference_doc else None, progress=bar)
+                                     reference_doc=Path(reference_doc) if reference_doc else None, progress=bar,
+                                     baseline=baseline)
     else:
         outputs = render_outputs(lib, project, docs, formats, out_dir, woo=woo, audience=audience,
-                                 reference_doc=Path(reference_doc) if reference_doc else None)
+                                 reference_doc=Path(reference_doc) if reference_doc else None, baseline=baseline)
     from .load import display_path
 
     for path in write_outputs(outputs):
         click.echo(display_path(path))
+    if baseline is not None:
+        click.echo(f"tracked changes since {baseline.label}, by {baseline.revision.author} "
+                   f"on {baseline.revision.stamp}")
 
 
 @cli.group("export")

@@ -413,8 +413,18 @@ def _md_segment(op: str, text: str) -> str:
     return f"{lead}{marker}{_md(core)}{marker}{trail}"
 
 
+def _md_line(segments: list[tuple[str, str]]) -> str:
+    """One line of a word diff in Markdown: ~~removed~~ **added**, a space between the two."""
+    out = []
+    for i, (op, text) in enumerate(segments):
+        if op == "+" and i and segments[i - 1][0] == "-" and not segments[i - 1][1][-1:].isspace():
+            out.append(" ")
+        out.append(_md_segment(op, text))
+    return "".join(out)
+
+
 def render_markdown(diff: ContentDiff) -> str:
-    out = [f"## Content changes: {_md(diff.old)} → {_md(diff.new)}", "", _summary(diff)]
+    out = [f"## Content changes: `{diff.old}` → `{diff.new}`", "", _summary(diff)]
     titles = {"added": "Added", "removed": "Removed", "changed": "Changed"}
     for status in ("added", "removed", "changed"):
         changes = diff.by_status(status)
@@ -436,9 +446,8 @@ def _markdown_field(f: FieldChange) -> list[str]:
     if f.is_text:
         lines = _lines(f.words())
         if len(lines) == 1 and "\n" not in f.old + f.new:
-            return [f"  - `{f.name}`: " + "".join(_md_segment(op, t) for op, t in lines[0])]
-        return [f"  - `{f.name}`:", ""] + [
-            "    > " + "".join(_md_segment(op, t) for op, t in line) for line in lines] + [""]
+            return [f"  - `{f.name}`: " + _md_line(lines[0])]
+        return [f"  - `{f.name}`:", ""] + ["    > " + _md_line(line) for line in lines] + [""]
     if isinstance(f.old, list) and isinstance(f.new, list):
         return [f"  - `{f.name}`: " + " ".join(_md_segment(op, t) for op, t in _list_change(f.old, f.new))]
     return [f"  - `{f.name}`: " + _md_segment("-", _show(f.old)) + " → " + _md_segment("+", _show(f.new))]

@@ -100,14 +100,34 @@ def _resolver_class():
 _RESOLVER = None
 
 
+def _float_text(value: float) -> str:
+    """A float as PyYAML writes it: repr, with a '.0' YAML 1.1 needs before an exponent."""
+    value = float(value)
+    if value != value:
+        return ".nan"
+    if value in (float("inf"), float("-inf")):
+        return ".inf" if value > 0 else "-.inf"
+    text = repr(value).lower()
+    return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text
+
+
 def _yaml():
     from ruamel.yaml import YAML
+    from ruamel.yaml.scalarfloat import ScalarFloat
+    from ruamel.yaml.scalarint import BinaryInt, DecimalInt, HexCapsInt, HexInt, OctalInt, ScalarInt
 
     global _RESOLVER
     if _RESOLVER is None:
         _RESOLVER = _resolver_class()
     rt = YAML(typ="rt")
     rt.Resolver = _RESOLVER
+    # numbers in one plain decimal form: ruamel's own round trip of floats and octals is not exact
+    for cls in (float, ScalarFloat):
+        rt.representer.add_representer(
+            cls, lambda rep, value: rep.represent_scalar("tag:yaml.org,2002:float", _float_text(value)))
+    for cls in (ScalarInt, BinaryInt, OctalInt, HexInt, HexCapsInt, DecimalInt):
+        rt.representer.add_representer(
+            cls, lambda rep, value: rep.represent_scalar("tag:yaml.org,2002:int", str(int(value))))
     rt.indent(mapping=2, sequence=4, offset=2)
     rt.width = WIDTH
     rt.allow_unicode = True
@@ -172,13 +192,22 @@ def _refold(value, limit: int):
     return result
 
 
+def _builtin(value):
+    """ruamel's scalar subclasses as the plain Python values PyYAML can write."""
+    for cls in (bool, int, float, str):
+        if isinstance(value, cls):
+            return cls(value)
+    return value
+
+
 def _fits_flow(seq, column: int, key) -> bool:
     """Would a flow sequence of plain values stay on its key's line within WIDTH?"""
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     if any(isinstance(v, (CommentedMap, CommentedSeq)) and len(v) for v in seq):
         return False
-    flat = yaml.safe_dump(list(seq), default_flow_style=True, width=10**9, allow_unicode=True).strip()
+    flat = yaml.safe_dump([_builtin(v) for v in seq], default_flow_style=True, width=10**9,
+                          allow_unicode=True).strip()
     return column + len(str(key)) + 2 + len(flat) <= WIDTH
 
 
@@ -298,13 +327,21 @@ def _reorder(node, cls: type[BaseModel]) -> None:
 
 
 def _scalar_lines(text: str) -> set[int]:
-    """0-based numbers of the lines that continue a multi-line scalar (their text is data)."""
+    """0-based numbers of the lines that continue a quoted or block scalar: their text is data."""
+    lines = text.split("\n")
     inside: set[int] = set()
     for token in yaml.scan(text, Loader=yaml.SafeLoader):
-        if isinstance(token, yaml.ScalarToken) and token.style:  # plain lines may lose trailing spaces
-            start, end = token.start_mark.line, token.end_mark.line
-            # a block scalar ends where the next line begins; a quoted one on its own last line
-            inside.update(range(start + 1, end if token.style in ("|", ">") else end + 1))
+        if not isinstance(token, yaml.ScalarToken) or not token.style:  # plain lines may lose trailing spaces
+            continue
+        first, end = token.start_mark.line + 1, token.end_mark.line
+        if token.style in ("|", ">"):  # it ends where the next line begins
+            header = lines[token.start_mark.line][token.start_mark.column:].split("#")[0]
+            last = end - 1
+            while "+" not in header and last >= first and not lines[last].strip():
+                last -= 1  # blank lines after a clipped or stripped block are layout, not data
+            inside.update(range(first, last + 1))
+        else:
+            inside.update(range(first, end + 1))
     return inside
 
 
@@ -352,6 +389,8 @@ def _same(a, b) -> bool:
         return set(a) == set(b) and all(_same(a[k], b[k]) for k in a)  # key order is layout, not data
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and isinstance(b, float) and a != a and b != b:
+        return True  # .nan
     return type(a) is type(b) and a == b
 
 

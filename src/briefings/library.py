@@ -5,6 +5,7 @@ import re
 import typing
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
@@ -19,16 +20,25 @@ INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling"
                 "toezegging", "thema", "prestatieafspraak"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Link:
-    """One reference from an item (or a part of it) to another item."""
+    """One reference from an item (or a part of it) to another item. Its location is found when asked."""
 
     source: m.Item
     field: str
     target: str
     kind: str
-    location: Location
+    owner: BaseModel  # the model object holding the reference, and the path to it there
+    loc: tuple
     inline: bool = False
+    text: str = ""  # inline references: the text holding it and where
+    offset: int = 0
+
+    @cached_property
+    def location(self) -> Location:
+        if self.inline:
+            return _inline_location(self.owner, self.loc, self.text, self.offset)
+        return locate(self.owner, *self.loc)
 
 
 def _field_meta(cls: type[BaseModel]) -> dict[str, tuple[str | None, bool]]:
@@ -65,34 +75,52 @@ def _inline_location(obj: BaseModel, loc: tuple, text: str, offset: int) -> Loca
     return Location(base.path, pos.line + lines_before, pos.col if not lines_before else 1)
 
 
+def _walk_fields(cls: type[BaseModel]) -> list[tuple[str, str | None, bool]]:
+    """The fields walk_refs has to look at: references, Markdown, and fields that may hold models."""
+    cached = cls.__dict__.get("_briefings_walk")
+    if cached is None:
+        cached = [(name, kind, is_md) for name, (kind, is_md) in _field_meta(cls).items()
+                  if kind or is_md or _may_hold_model(cls.model_fields[name].annotation)]
+        setattr(cls, "_briefings_walk", cached)
+    return cached
+
+
+def _may_hold_model(annotation) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_may_hold_model(arg) for arg in typing.get_args(annotation))
+
+
 def walk_refs(item: m.Item) -> Iterator[Link]:
     """Every reference an item makes, through fields and inline [[kind:id]] text, nested models included."""
 
     def visit(obj: BaseModel, prefix: tuple) -> Iterator[Link]:
-        for name, (kind, is_md) in _field_meta(type(obj)).items():
-            value = getattr(obj, name)
+        values = obj.__dict__
+        for name, kind, is_md in _walk_fields(type(obj)):
+            value = values.get(name)
             if value is None:
                 continue
-            here = prefix + (name,)
-            label = ".".join(str(p) for p in here)
+            label = ".".join(str(p) for p in prefix + (name,)) if prefix else name
             if kind and isinstance(value, str):
-                yield Link(item, label, value, kind, locate(obj, name))
+                yield Link(item, label, value, kind, obj, (name,))
             elif kind and isinstance(value, list) and all(isinstance(v, str) for v in value):
                 for i, target in enumerate(value):
-                    yield Link(item, label, target, kind, locate(obj, name, i))
+                    yield Link(item, label, target, kind, obj, (name, i))
             if is_md:
                 texts = value if isinstance(value, list) else [value]
                 for i, text in enumerate(texts):
+                    if "[[" not in text:
+                        continue
                     sub = (name, i) if isinstance(value, list) else (name,)
                     for match in INLINE.finditer(text):
-                        yield Link(item, label, match.group(2), match.group(1),
-                                   _inline_location(obj, sub, text, match.start()), inline=True)
+                        yield Link(item, label, match.group(2), match.group(1), obj, sub, True, text, match.start())
             if isinstance(value, BaseModel) and not isinstance(value, m.Item):
+                here = prefix + (name,)
                 yield from visit(value, here)
             elif isinstance(value, list):
                 for i, child in enumerate(value):
                     if isinstance(child, BaseModel) and not isinstance(child, m.Item):
-                        yield from visit(child, here + (i,))
+                        yield from visit(child, prefix + (name, i))
 
     yield from visit(item, ())
 
@@ -114,7 +142,9 @@ class Library:
         self.by_kind: dict[str, list[m.Item]] = defaultdict(list)
         self.links: list[Link] = []
         self.incoming: dict[str, list[Link]] = defaultdict(list)
+        self.refs: dict[str, list[Link]] = {}  # item id → the links it makes, in walk order
         self.bijlage_ids: set[str] = set()
+        self._uses: dict[str, list[m.Item]] = {}
         errors: list[BriefingsError] = []
         self._index(errors)
         self._resolve(errors)
@@ -142,6 +172,7 @@ class Library:
         for item in self.content.items:
             if self.by_id.get(item.id) is not item:
                 continue
+            made = self.refs[item.id] = []
             for link in walk_refs(item):
                 if link.inline and link.kind not in INLINE_KINDS:
                     errors.append(ReferenceError_(
@@ -156,6 +187,7 @@ class Library:
                             link.location, did_you_mean(link.target, self.bijlage_ids),
                         ))
                     self.links.append(link)
+                    made.append(link)
                     continue
                 target = self.by_id.get(link.target)
                 if target is None or target.kind != link.kind:
@@ -167,6 +199,7 @@ class Library:
                                                   did_you_mean(link.target, candidates)))
                     continue
                 self.links.append(link)
+                made.append(link)
                 self.incoming[link.target].append(link)
 
     # -- queries ------------------------------------------------------------
@@ -186,7 +219,7 @@ class Library:
         return self.items("document")
 
     def outgoing(self, item: m.Item) -> list[Link]:
-        return [link for link in self.links if link.source is item]
+        return list(self.refs.get(item.id, ())) if self.by_id.get(item.id) is item else []
 
     def parent(self, item: m.Item) -> m.Item | None:
         return self.by_id.get(item._parent) if item._parent else None
@@ -201,15 +234,24 @@ class Library:
 
     def uses(self, doc: m.Document) -> list[m.Item]:
         """Every item a document includes or rests on, in first-use order (the document itself first)."""
+        known = self._uses.get(doc.id)
+        if known is None or known[0] is not doc:
+            known = self._uses[doc.id] = self._find_uses(doc)
+        return list(known)
+
+    def _find_uses(self, doc: m.Document) -> list[m.Item]:
         seen: dict[str, m.Item] = {}
         queue: list[m.Item] = [doc]
-        while queue:
-            item = queue.pop(0)
+        head = 0
+        while head < len(queue):
+            item = queue[head]
+            head += 1
             if item.id in seen:
                 continue
             seen[item.id] = item
             extra: list[m.Item] = []
-            for link in walk_refs(item):
+            links = self.refs.get(item.id) if self.by_id.get(item.id) is item else None
+            for link in walk_refs(item) if links is None else links:
                 if link.kind == "bijlage":
                     continue
                 target = self.by_id.get(link.target)

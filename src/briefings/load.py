@@ -1,6 +1,7 @@
 """Stage 1: YAML files → typed model items, each knowing its file and line."""
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,16 +197,49 @@ def load_content(root: Path) -> Content:
                 did_you_mean(p.name, m.KINDS) or f"folders are: {', '.join(m.KINDS)}",
             )
         )
-    for folder, path in content_files(root):
+    files = content_files(root)
+    from .cache import ParseCache
+
+    collecting = gc.isenabled()
+    gc.disable()  # loading builds many small objects and no cycles: collecting while loading only costs time
+    try:
+        cache = ParseCache.open(root, len(files))
+        _load_files(content, files, cache, errors)
+    finally:
+        if collecting:
+            gc.enable()
+    if cache is not None and not errors:
+        cache.save()
+    if errors:
+        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
+    return content
+
+
+def _shown_paths(root: Path, files: list[tuple[str, Path]]) -> list[str]:
+    """display_path of every file, without a relpath per file when the root is shown relative."""
+    shown_root = display_path(root)
+    if os.path.isabs(shown_root) or shown_root.startswith(".."):
+        return [display_path(path) for _, path in files]
+    prefix = len(str(root)) + 1
+    return [os.path.join(shown_root, str(path)[prefix:]) if shown_root != "." else str(path)[prefix:]
+            for _, path in files]
+
+
+def _load_files(content: Content, files: list[tuple[str, Path]], cache, errors: list[BriefingsError]) -> None:
+    for (folder, path), shown in zip(files, _shown_paths(content.root, files)):
         content.files.append(path)
-        try:
-            obj = parse_file(path, folder)
-        except ErrorGroup as group:
-            errors.extend(group.errors)
-            continue
-        except BriefingsError as exc:
-            errors.append(exc)
-            continue
+        obj = cache.get(path, shown) if cache is not None else None
+        if obj is None:
+            try:
+                obj = parse_file(path, folder, shown)
+            except ErrorGroup as group:
+                errors.extend(group.errors)
+                continue
+            except BriefingsError as exc:
+                errors.append(exc)
+                continue
+            if cache is not None:
+                cache.put(path, shown, obj)
         if isinstance(obj, m.CijferBestand):
             content.cijferbestanden.append(obj)
             for cijfer in obj.cijfers:
@@ -226,6 +260,3 @@ def load_content(root: Path) -> Content:
                 for afspraak in doel.afspraken:
                     afspraak._parent = obj.id
                     content.items.append(afspraak)
-    if errors:
-        raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
-    return content

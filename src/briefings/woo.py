@@ -74,7 +74,7 @@ def unfit(lib, items: Iterable, audience: str, purpose: str, today: dt.date | No
                 f"{item.kind} '{item.id}' is under embargo: niet openbaar voor {dutch.datum(embargo)}",
                 _where(item, "embargo"),
                 f"wait until {embargo.isoformat()}, or state an internal audience: {option.format(mark='intern')}")
-        for bijlage in getattr(item, "bijlagen", ()) if isinstance(item, m.Document) else ():
+        for bijlage in item.bijlagen if isinstance(item, m.Document) else ():
             mark = bijlage.classificatie
             if mark and m.CLASSIFICATIE_NIVEAU[mark] > level:
                 yield ClassificationError(
@@ -125,6 +125,9 @@ def _is_code(name: str) -> bool:
     return not re.search(r"[^\W\d_]{2,}", name)  # "5.1, 2, e": no word of two letters or more
 
 
+_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+)@[\w-]+(?:\.[\w-]+)+")
+
+
 def _name_pattern(name: str) -> str:
     return r"\s+".join(re.escape(word) for word in name.split())
 
@@ -156,6 +159,8 @@ class Redactor:
         kept = (kept | {n.upper() for n in kept}) - hidden
         self.kept = kept
         self.count = 0
+        # e-mail addresses spell names in lower case: "j.bakkerveld@..." names him as well
+        self._in_address = {n.lower().replace(" ", "") for n in hidden if len(n) >= 3}
         names = sorted(hidden | kept, key=lambda n: (-len(n), n))
         self._pattern = (re.compile(r"(?<!\w)(?:" + "|".join(_name_pattern(n) for n in names) + r")(?!\w)")
                          if hidden else None)
@@ -171,10 +176,17 @@ class Redactor:
         self.count += 1
         return WOO_CODE
 
+    def _address(self, match: re.Match) -> str:
+        local = match.group(1).lower()
+        if not any(name in local for name in self._in_address):
+            return match.group(0)
+        self.count += 1
+        return WOO_CODE
+
     def __call__(self, text: str) -> str:
         if not text or self._pattern is None:
             return text
-        return self._pattern.sub(self._replace, text)
+        return self._pattern.sub(self._replace, _EMAIL.sub(self._address, text))
 
 
 def grounds_applied(markdown: str, names_redacted: bool) -> list[str]:

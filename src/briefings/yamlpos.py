@@ -36,48 +36,126 @@ class Pos(tuple):
         return self[2]
 
 
+# Positions are stored packed in one int per entry (line, column, and for values the scalar style),
+# which keeps loaded files small in memory and quick to cache; Pos objects are made on request.
+_STYLES = (None, "|", ">", "'", '"', "")
+_STYLE_CODE = {style: code for code, style in enumerate(_STYLES)}
+_COL_BITS, _LINE_MAX, _COL_MAX = 24, (1 << 25) - 1, (1 << 24) - 1
+_POS_BITS = 25 + _COL_BITS
+
+
+def _pack(mark) -> int:
+    return min(mark.line + 1, _LINE_MAX) << _COL_BITS | min(mark.column + 1, _COL_MAX)
+
+
+def _pack_value(node) -> int:
+    return _pack(node.start_mark) << 3 | _STYLE_CODE.get(getattr(node, "style", None), 0)
+
+
+def _unpack(packed: int, style=None) -> Pos:
+    return tuple.__new__(Pos, (packed >> _COL_BITS, packed & _COL_MAX, style))
+
+
+def _unpack_value(packed: int) -> Pos:
+    return _unpack(packed >> 3, _STYLES[packed & 7])
+
+
 class PosDict(dict):
-    __slots__ = ("pos", "key_pos", "value_pos")
+    """A mapping that knows where it, each key and each value stand."""
+
+    __slots__ = ("_at", "_kv")  # packed position; key → packed key position << _POS_BITS + 3 | value
+
+    @property
+    def pos(self) -> Pos:
+        return _unpack(self._at)
+
+    def key_position(self, key) -> Pos:
+        return _unpack(self._kv[key] >> (_POS_BITS + 3))
+
+    def value_position(self, key) -> Pos:
+        return _unpack_value(self._kv[key] & ((1 << (_POS_BITS + 3)) - 1))
 
 
 class PosList(list):
-    __slots__ = ("pos", "item_pos")
+    """A sequence that knows where it and each item stand."""
+
+    __slots__ = ("_at", "_items")
+
+    @property
+    def pos(self) -> Pos:
+        return _unpack(self._at)
+
+    def item_position(self, index: int) -> Pos:
+        return _unpack_value(self._items[index])
 
 
 class _Loader(_Base):
     def __init__(self, stream, path: str):
         super().__init__(stream)
         self.path = path
+        self.built = {}  # collection node → object, so an alias shares its anchor's object
+
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_SCALARS = {tag: yaml.SafeLoader.yaml_constructors[tag] for tag in (
+    "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:timestamp")}
+_BUSY = object()
+
+
+def _build(loader: _Loader, node):
+    """The Python value of a node: the common tags directly, anything else through PyYAML's constructors."""
+    tag = node.tag
+    if isinstance(node, yaml.ScalarNode):
+        if tag == _STR:
+            return node.value
+        scalar = _SCALARS.get(tag)
+        return scalar(loader, node) if scalar else loader.construct_object(node, deep=True)
+    built = loader.built.get(node)
+    if built is _BUSY:
+        raise _error(loader, node.start_mark, "an alias refers to the mapping or list that holds it")
+    if built is not None:
+        return built
+    loader.built[node] = _BUSY
+    if tag == _MAP:
+        built = _construct_mapping(loader, node)
+    elif tag == _SEQ:
+        built = _construct_sequence(loader, node)
+    else:
+        built = loader.construct_object(node, deep=True)
+    loader.built[node] = built
+    return built
 
 
 def _construct_mapping(loader: _Loader, node):
     data = PosDict()
-    data.pos = Pos(node.start_mark)
-    data.key_pos, data.value_pos = {}, {}
+    data._at = _pack(node.start_mark)
+    positions = data._kv = {}
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _build(loader, key_node)
         try:
             hash(key)
         except TypeError:
             raise _error(loader, key_node.start_mark, "a key must be a plain word, not a list or mapping")
         if key in data:
-            first = data.key_pos[key]
+            first = data.key_position(key)
             raise _error(
                 loader,
                 key_node.start_mark,
                 f"duplicate key '{key}' (first at line {first.line})",
             )
-        data[key] = loader.construct_object(value_node, deep=True)
-        data.key_pos[key] = Pos(key_node.start_mark)
-        data.value_pos[key] = Pos(value_node.start_mark, getattr(value_node, "style", None))
+        data[key] = _build(loader, value_node)
+        positions[key] = _pack(key_node.start_mark) << (_POS_BITS + 3) | _pack_value(value_node)
     return data
 
 
 def _construct_sequence(loader: _Loader, node):
-    data = PosList(loader.construct_object(child, deep=True) for child in node.value)
-    data.pos = Pos(node.start_mark)
-    data.item_pos = [Pos(child.start_mark, getattr(child, "style", None)) for child in node.value]
+    data = PosList(_build(loader, child) for child in node.value)
+    data._at = _pack(node.start_mark)
+    data._items = [_pack_value(child) for child in node.value]
     return data
 
 
@@ -85,9 +163,9 @@ def _refuse_tag(loader: _Loader, suffix, node):
     raise _error(loader, node.start_mark, f"tag '{node.tag}' is not allowed; content files hold plain data only")
 
 
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor(_MAP, _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:omap", _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_Loader.add_constructor(_SEQ, _construct_sequence)
 _Loader.add_multi_constructor("", _refuse_tag)
 _Loader.add_multi_constructor("tag:yaml.org,2002:python/", _refuse_tag)
 
@@ -102,7 +180,8 @@ def load_yaml(text: str, path: str):
         raise ContentError("file holds a NUL byte; is it a binary file?", Location(path, 1, 1))
     loader = _Loader(text, path)
     try:
-        return loader.get_single_data()
+        node = loader.get_single_node()
+        return None if node is None else _build(loader, node)
     except ContentError:
         raise
     except yaml.MarkedYAMLError as exc:
@@ -127,10 +206,10 @@ def position_of(data, loc: tuple, key_itself: bool = False) -> Pos | None:
     for i, step in enumerate(loc):
         last = i == len(loc) - 1
         if isinstance(node, PosDict) and step in node:
-            best = node.key_pos[step] if (last and key_itself) else node.value_pos[step]
+            best = node.key_position(step) if (last and key_itself) else node.value_position(step)
             node = node[step]
         elif isinstance(node, PosList) and isinstance(step, int) and 0 <= step < len(node):
-            best = node.item_pos[step]
+            best = node.item_position(step)
             node = node[step]
         else:
             break

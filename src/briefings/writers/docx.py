@@ -65,8 +65,13 @@ def clean_text(text: str) -> str:
     return ILLEGAL_XML.sub("", text)
 
 
-def markdown_to_docx(markdown: str, meta: DocxMeta, reference_doc: Path) -> bytes:
-    """The DOCX bytes for markdown, styled by reference_doc; equal input gives equal bytes."""
+def markdown_to_docx(markdown: str, meta: DocxMeta, reference_doc: Path, baseline: str | None = None,
+                     revision=None) -> bytes:
+    """The DOCX bytes for markdown, styled by reference_doc; equal input gives equal bytes.
+
+    With a baseline (the Markdown of an earlier version) the differences become Word tracked
+    changes attributed to revision (a writers.redline.Revision); see writers/redline.py.
+    """
     import docx  # python-docx is slow to import; only the DOCX output needs it
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -88,6 +93,10 @@ def markdown_to_docx(markdown: str, meta: DocxMeta, reference_doc: Path) -> byte
         _enable_update_fields(document)
     writer.write_blocks(tokens)
     writer.finish()
+    if baseline is not None:
+        from .redline import track_changes
+
+        track_changes(document, writer, _parse(clean_text(baseline)), meta.toc, revision)
     _write_header_footer(document, writer.styles, meta)
     _set_language(document, meta.language)
     _set_core_properties(document, meta)
@@ -346,9 +355,9 @@ def _field(paragraph, instruction: str, placeholder: str) -> None:
 class _BodyWriter:
     """Walks the markdown-it token stream once and appends paragraphs and tables."""
 
-    def __init__(self, document, reference_doc: Path):
+    def __init__(self, document, reference_doc: Path, body=None):
         self.part = document.part
-        self.body = document.element.body
+        self.body = document.element.body if body is None else body  # another body: a scratch render
         self.styles = _Styles(document, reference_doc)
         self.numbering = _Numbering(document, self.styles)
         self.sect_pr = self.body.find(W + "sectPr")
