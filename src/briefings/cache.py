@@ -7,7 +7,7 @@ when briefings, pydantic or the loading code change.
 
 By default only libraries of at least AUTO_MIN_FILES files use it: smaller ones parse in less time
 than the cache takes to read. BRIEFINGS_CACHE=0 switches it off, BRIEFINGS_CACHE=1 on for any size;
-BRIEFINGS_CACHE_DIR moves it.
+BRIEFINGS_CACHE_DIR moves it. The near-duplicate check keeps its comparisons in the same place.
 """
 from __future__ import annotations
 
@@ -52,6 +52,44 @@ def _code_key() -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+def enabled(n_files: int) -> bool:
+    setting = _setting()
+    return not (setting in ("0", "off", "no", "false") or (setting == "auto" and n_files < AUTO_MIN_FILES))
+
+
+def cache_file(root: Path, name: str) -> Path:
+    """Where the cache `name` of the content root lives; the name changes with the code."""
+    root_key = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
+    return _folder() / root_key / f"{name}-{_code_key()}.pickle"
+
+
+def read_cache(path: Path):
+    """The cached object, or None when there is none or it cannot be trusted or read."""
+    try:
+        st = os.stat(path)
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            return None
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except Exception:  # missing, damaged or foreign: only a slower run
+        return None
+
+
+def write_cache(path: Path, obj) -> None:
+    """Replace the cache (and older versions of it); a cache that cannot be written is skipped."""
+    from .writers.files import write_bytes_atomic
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        prefix = path.name.rsplit("-", 1)[0] + "-"
+        for old in path.parent.glob(prefix + "*.pickle"):
+            if old != path:
+                old.unlink(missing_ok=True)
+        write_bytes_atomic(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+    except OSError:
+        pass
+
+
 class ParseCache:
     def __init__(self, path: Path, entries: dict, root: Path):
         self.path = path
@@ -62,25 +100,11 @@ class ParseCache:
 
     @classmethod
     def open(cls, root: Path, n_files: int) -> "ParseCache | None":
-        setting = _setting()
-        if setting in ("0", "off", "no", "false") or (setting == "auto" and n_files < AUTO_MIN_FILES):
+        if not enabled(n_files):
             return None
-        root_key = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
-        path = _folder() / root_key / f"parsed-{_code_key()}.pickle"
-        entries = {}
-        try:
-            st = os.stat(path)
-            if hasattr(os, "getuid") and st.st_uid != os.getuid():
-                raise OSError("cache file owned by another user")
-            with open(path, "rb") as handle:
-                entries = pickle.load(handle)
-            if not isinstance(entries, dict):
-                entries = {}
-        except FileNotFoundError:
-            pass
-        except Exception:  # a damaged or foreign cache is only a slower run
-            entries = {}
-        return cls(path, entries, Path(root))
+        path = cache_file(root, "parsed")
+        entries = read_cache(path)
+        return cls(path, entries if isinstance(entries, dict) else {}, Path(root))
 
     @staticmethod
     def key(path: Path, shown: str):
@@ -115,15 +139,5 @@ class ParseCache:
         stale = set(self.entries) - self.seen
         for name in stale:
             del self.entries[name]
-        if not (self.changed or stale):
-            return
-        from .writers.files import write_bytes_atomic
-
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            for old in self.path.parent.glob("parsed-*.pickle"):
-                if old != self.path:
-                    old.unlink(missing_ok=True)
-            write_bytes_atomic(self.path, pickle.dumps(self.entries, protocol=pickle.HIGHEST_PROTOCOL))
-        except OSError:
-            pass
+        if self.changed or stale:
+            write_cache(self.path, self.entries)

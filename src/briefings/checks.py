@@ -7,11 +7,10 @@ severities of briefings.yaml (checks.ernst) and the --document filter.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable, Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from pydantic import BaseModel
 
@@ -69,8 +68,7 @@ def describe_rules(project=None) -> str:
 # --- context shared by the rules -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Text:
+class Text(NamedTuple):  # a tuple: large libraries make many of them
     """One piece of text inside an item: the model object holding it, its path there, and the text."""
 
     obj: BaseModel
@@ -447,20 +445,24 @@ def bijlage_missing(ctx: Context) -> Iterator[Hit]:
 
 @rule("near-duplicate", "warning", "two questions that are (nearly) the same")
 def near_duplicate(ctx: Context) -> Iterator[Hit]:
+    from . import cache as caches
+    from .similar import SimilarityCache, similar_pairs
+
     threshold = float(ctx.settings["gelijkenis_drempel"])
-    vragen = [(v, " ".join(v.vraag.lower().split())) for v in ctx.lib.items("vraag")]
-    matcher = difflib.SequenceMatcher(None, autojunk=False)
-    for i, (first, a) in enumerate(vragen):
-        matcher.set_seq2(a)  # the matcher caches its analysis of seq2; vary seq1
-        for second, b in vragen[i + 1:]:
-            matcher.set_seq1(b)
-            if matcher.real_quick_ratio() < threshold or matcher.quick_ratio() < threshold:
-                continue
-            ratio = matcher.ratio()
-            if ratio >= threshold:
-                yield Hit(locate(second, "vraag"), f"question '{second.id}' is {ratio:.0%} similar to '{first.id}' "
-                          f"({locate(first, 'vraag')})", (first.id, second.id),
-                          "merge them into one question, or reword one")
+    vragen = ctx.lib.items("vraag")
+    texts = [" ".join(v.vraag.lower().split()) for v in vragen]
+    # ratio(later, earlier) >= threshold for every pair, as difflib gives it; bounds spare most pairs
+    path = caches.cache_file(ctx.lib.root, "similar") if caches.enabled(len(ctx.lib.content.files)) else None
+    known = caches.read_cache(path) if path else None
+    known = known if isinstance(known, SimilarityCache) else (SimilarityCache() if path else None)
+    pairs = similar_pairs(texts, threshold, known)
+    if known is not None and known.changed:
+        caches.write_cache(path, known)
+    for i, j, ratio in pairs:
+        first, second = vragen[i], vragen[j]
+        yield Hit(locate(second, "vraag"), f"question '{second.id}' is {ratio:.0%} similar to '{first.id}' "
+                  f"({locate(first, 'vraag')})", (first.id, second.id),
+                  "merge them into one question, or reword one")
 
 
 ORPHAN_KINDS = ("vraag", "maatregel", "cijfer", "kernboodschap", "toezegging")

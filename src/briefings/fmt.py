@@ -137,7 +137,7 @@ def _yaml():
 
 def _block_safe(text: str) -> bool:
     """Can this text be a literal or folded block without trailing spaces or escapes?"""
-    if not text.strip() or _SPECIAL.search(text):
+    if not text.strip() or _SPECIAL.search(text) or text.startswith("\t"):  # a tab cannot start a block
         return False
     return all(line == line.rstrip(" \t") for line in text.split("\n"))
 
@@ -193,7 +193,11 @@ def _refold(value, limit: int):
 
 
 def _builtin(value):
-    """ruamel's scalar subclasses as the plain Python values PyYAML can write."""
+    """ruamel's types as the plain Python values PyYAML can write."""
+    if isinstance(value, dict):
+        return {_builtin(k): _builtin(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_builtin(v) for v in value]
     for cls in (bool, int, float, str):
         if isinstance(value, cls):
             return cls(value)
@@ -223,22 +227,48 @@ def _canonical(node, cls: type[BaseModel] | None, column: int = 0, key=""):
         if len(node) and node.fa.flow_style():
             node.fa.set_block_style()
         for name in list(node):
-            value = node[name]
-            new = _canonical(value, _field_model(cls, name), column + 2, name)
-            if new is not value:
-                node[name] = new
+            _restyle(node, name, _canonical(node[name], _field_model(cls, name), column + 2, name))
         if cls is not None:
             _reorder(node, cls)
         return node
     if isinstance(node, CommentedSeq):
         if len(node) and node.fa.flow_style() and not _fits_flow(node, column - 2, key):
             node.fa.set_block_style()
-        for i, value in enumerate(node):
-            new = _canonical(value, cls, column + 2)
-            if new is not value:
-                node[i] = new
+        for i in range(len(node)):
+            _restyle(node, i, _canonical(node[i], cls, column + 2))
         return node
     return _styled(node, column)
+
+
+def _restyle(container, key, new) -> None:
+    """Put a restyled string in place, keeping the comment slot after it right.
+
+    After a block scalar the slot holds only the lines below it; after any other value it starts with
+    the end of the value's own line. A value with an end-of-line comment keeps its style.
+    """
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
+
+    old = container[key]
+    if new is old:
+        return
+    was_block = isinstance(old, (LiteralScalarString, FoldedScalarString))
+    is_block = isinstance(new, (LiteralScalarString, FoldedScalarString))
+    if was_block != is_block:
+        if was_block and getattr(old, "comment", None):
+            return
+        entry = container.ca.items.get(key)
+        pos = 2 if isinstance(container, CommentedMap) else 0
+        token = entry[pos] if entry else None
+        if token is not None and is_block:
+            if not token.value.startswith("\n"):
+                return
+            token.value = token.value[1:]
+            if not token.value:
+                entry[pos] = None
+        elif token is not None:
+            token.value = "\n" + token.value
+    container[key] = new
 
 
 # --- moving keys with their comments -------------------------------------------------------------

@@ -4,8 +4,6 @@ from __future__ import annotations
 import re
 import typing
 from collections import defaultdict
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Iterator
 
@@ -20,25 +18,37 @@ INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling"
                 "toezegging", "thema", "prestatieafspraak"}
 
 
-@dataclass(frozen=True, eq=False)
 class Link:
-    """One reference from an item (or a part of it) to another item. Its location is found when asked."""
+    """One reference from an item (or a part of it) to another item. Its location is found when asked.
 
-    source: m.Item
-    field: str
-    target: str
-    kind: str
-    owner: BaseModel  # the model object holding the reference, and the path to it there
-    loc: tuple
-    inline: bool = False
-    text: str = ""  # inline references: the text holding it and where
-    offset: int = 0
+    A plain class with slots: a large library has hundreds of thousands of links."""
 
-    @cached_property
+    __slots__ = ("source", "field", "target", "kind", "owner", "loc", "inline", "text", "offset", "_location")
+
+    def __init__(self, source: m.Item, field: str, target: str, kind: str, owner: BaseModel, loc: tuple,
+                 inline: bool = False, text: str = "", offset: int = 0):
+        self.source = source
+        self.field = field
+        self.target = target
+        self.kind = kind
+        self.owner = owner  # the model object holding the reference, and the path to it there
+        self.loc = loc
+        self.inline = inline
+        self.text = text  # inline references: the text holding it and where
+        self.offset = offset
+        self._location = None
+
+    @property
     def location(self) -> Location:
-        if self.inline:
-            return _inline_location(self.owner, self.loc, self.text, self.offset)
-        return locate(self.owner, *self.loc)
+        if self._location is None:
+            if self.inline:
+                self._location = _inline_location(self.owner, self.loc, self.text, self.offset)
+            else:
+                self._location = locate(self.owner, *self.loc)
+        return self._location
+
+    def __repr__(self) -> str:
+        return f"Link({self.source.id} {self.field} → {self.kind}:{self.target})"
 
 
 def _field_meta(cls: type[BaseModel]) -> dict[str, tuple[str | None, bool]]:
@@ -222,7 +232,8 @@ class Library:
         return list(self.refs.get(item.id, ())) if self.by_id.get(item.id) is item else []
 
     def parent(self, item: m.Item) -> m.Item | None:
-        return self.by_id.get(item._parent) if item._parent else None
+        parent = (item.__pydantic_private__ or {}).get("_parent")  # as item._parent, without pydantic's lookup
+        return self.by_id.get(parent) if parent else None
 
     def measures_for(self, aanbeveling_id: str) -> list[m.Maatregel]:
         return [link.source for link in self.incoming.get(aanbeveling_id, ())

@@ -54,7 +54,9 @@ CLASSIFICATIE_NIVEAU = {"openbaar": 0, "intern": 1, "vertrouwelijk": 2}
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, validate_default=False)
+    # defer_build: validators are built on first use, so commands that validate nothing (--help, a check
+    # from the parse cache, a no-op build) do not pay for building them at import
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, validate_default=False, defer_build=True)
 
 
 class Item(Model):

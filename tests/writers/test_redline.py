@@ -12,7 +12,7 @@ from lxml import etree
 
 from briefings.writers.docx import DocxMeta, markdown_to_docx
 from briefings.writers.redline import Revision
-from redlines import W, document_xml, marks, tracked_text
+from redlines import W, document_xml, libreoffice_tracked, marks, normalised_lines, tracked_text
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT / "templates" / "huisstijl.docx"
@@ -135,6 +135,9 @@ def test_a_changed_paragraph_is_diffed_word_by_word_and_keeps_its_formatting(cha
     bold = [r for r in paragraph.iter(W + "r") if r.find(f"{W}rPr/{W}b") is not None]
     assert ["".join(t.text for t in r.iter(W + "t")) for r in bold] == ["vette"]
     assert all(r.getparent().tag == W + "p" for r in bold)  # unchanged words are no change
+    links = paragraph.findall(W + "hyperlink")
+    assert ["".join(t.text for t in link.iter(W + "t")) for link in links] == ["link"]
+    assert links[0].get("{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id")
 
 
 def test_whole_paragraphs_mark_their_paragraph_mark(changed):
@@ -187,11 +190,23 @@ def test_redline_is_reproducible(changed):
     assert redline(OLD, NEW) == changed
 
 
+@pytest.mark.clients
+def test_libreoffice_accepts_and_rejects_rows_links_and_list_items(changed, tmp_path):
+    texts = {}
+    for name, data in (("redline", changed), ("old", plain(OLD)), ("new", plain(NEW))):
+        (tmp_path / f"{name}.docx").write_bytes(data)
+        texts[name] = libreoffice_tracked(tmp_path / f"{name}.docx")
+    assert {(r["type"], r["author"], r["date"]) for r in texts["redline"]["redlines"]} == {
+        ("Insert", "Redactie", STAMP[:16]), ("Delete", "Redactie", STAMP[:16])}
+    assert normalised_lines(texts["redline"]["accepted"]) == normalised_lines(texts["new"]["accepted"])
+    assert normalised_lines(texts["redline"]["rejected"]) == normalised_lines(texts["old"]["accepted"])
+
+
 # A small language of blocks, and edits to them: whatever the edit, accepting every change must
 # give the new document and rejecting every change the old one.
 BLOCKS = ["# Kop een", "## Kop twee", "Een alinea over het beleid van de gemeente.", "Een **vette** zin.",
           "- punt een\n- punt twee", "1. vraag een\n2. vraag twee\n   - antwoord",
-          "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |", "> Een citaat.", "Tekst met een [link](https://example.org/)."]
+          "| a | b |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |", "> Een citaat.", "Tekst met een [link naar de site](https://example.org/)."]
 WORDS = ["nieuw", "oud", "**vet**", "*schuin*", "55%", "de", "gemeente", "-"]
 
 

@@ -8,7 +8,7 @@ are aligned again, so a reviewer accepts or rejects a change word by word:
 
 - an unchanged block is the new one, as written;
 - a changed block keeps the new paragraph properties, with deleted words in w:del/w:delText and
-  inserted words in w:ins (bold, italic and link styling stay on the runs);
+  inserted words in w:ins (bold, italic and links stay);
 - an inserted block is all w:ins, with its paragraph mark (w:pPr/w:rPr/w:ins) or row (w:trPr/w:ins)
   marked inserted; a deleted block is the old one, all w:del, mark or row marked deleted, in its
   old place and old style. A deleted list item joins the new numbering of its list.
@@ -86,11 +86,16 @@ def track_changes(document, writer: _BodyWriter, old_tokens: list, toc: bool, re
 class _Token:
     """A word, a run of spaces, a punctuation mark, a tab, a break or another run child."""
 
-    key: tuple        # (run properties as XML, kind, value): equal keys are equal text
+    key: tuple        # (run properties, kind, value, link): equal keys are equal text
     rpr: object       # the w:rPr of its run, or None
     kind: str         # "t" text, "x" another run child, "p" a paragraph child that is no run
     value: str
     element: object = None  # the run child or paragraph child for "x" and "p"
+    link: object = None     # the w:hyperlink the run sits in
+
+    @property
+    def link_key(self) -> tuple:
+        return self.key[3]
 
 
 @dataclass
@@ -153,26 +158,27 @@ def _shape(ppr) -> tuple:
 def _tokens(paragraph) -> list[_Token]:
     tokens: list[_Token] = []
 
-    def run_tokens(run):
+    def run_tokens(run, link=None):
         rpr = run.find(W + "rPr")
         props = _xml(rpr)
+        target = tuple(sorted(link.attrib.items())) if link is not None else ()  # equal urls share an r:id
         for child in run:
             if child.tag == W + "rPr":
                 continue
             if child.tag == W + "t":
                 for word in WORD.findall(child.text or ""):
-                    tokens.append(_Token((props, "t", word), rpr, "t", word))
+                    tokens.append(_Token((props, "t", word, target), rpr, "t", word, None, link))
             else:
-                tokens.append(_Token((props, "x", _xml(child)), rpr, "x", "", child))
+                tokens.append(_Token((props, "x", _xml(child), target), rpr, "x", "", child, link))
 
     for child in paragraph:
         if child.tag == W + "r":
             run_tokens(child)
         elif child.tag == W + "hyperlink":
             for run in child.iterchildren(W + "r"):
-                run_tokens(run)
+                run_tokens(run, child)
         elif child.tag != W + "pPr":
-            tokens.append(_Token(((), "p", _xml(child)), None, "p", "", child))
+            tokens.append(_Token(((), "p", _xml(child), ()), None, "p", "", child))
     return tokens
 
 
@@ -343,15 +349,30 @@ def _rewrite_paragraph(paragraph, old: list[_Token], new: list[_Token], marks: _
     for child in list(paragraph):
         if child.tag != W + "pPr":
             paragraph.remove(child)
-    for op, tokens in segments:
-        if op == "=":
-            _write_tokens(paragraph, paragraph, tokens, deleted=False)
+    for op, segment in segments:
+        for tokens in _by_link(segment):
+            container = paragraph
+            if tokens[0].link is not None:  # marks go inside the hyperlink, never around it
+                container = paragraph.makeelement(W + "hyperlink", dict(tokens[0].link.attrib))
+                paragraph.append(container)
+            if op != "=":
+                mark = marks.make(container, "del" if op == "-" else "ins")
+                container.append(mark)
+                container = mark
+            _write_tokens(paragraph, container, tokens, deleted=op == "-")
+            if container is not paragraph and not len(container):
+                container.getparent().remove(container)
+
+
+def _by_link(tokens: list[_Token]) -> list[list[_Token]]:
+    """Tokens in stretches inside one hyperlink or outside any."""
+    groups: list[list[_Token]] = []
+    for token in tokens:
+        if groups and groups[-1][0].link_key == token.link_key:
+            groups[-1].append(token)
         else:
-            mark = marks.make(paragraph, "del" if op == "-" else "ins")
-            paragraph.append(mark)
-            _write_tokens(paragraph, mark, tokens, deleted=op == "-")
-            if not len(mark):
-                paragraph.remove(mark)
+            groups.append([token])
+    return groups
 
 
 def _word_diff(old: list[_Token], new: list[_Token]) -> list[tuple[str, list[_Token]]]:
