@@ -14,7 +14,9 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org", "G
 
 LIBRARY = {
     "briefings.yaml": "content: content\n",
-    "content/themas/sturen.yaml": "id: sturen\nnummer: 1\ntitel: Sturen\npijler: overkoepelend\nomschrijving: Sturen.\n",
+    "content/themas/sturen.yaml": (
+        "id: sturen\nnummer: 1\ntitel: Sturen\npijler: overkoepelend\nomschrijving: Sturen.\n"
+    ),
     "content/bronnen/vj.yaml": (
         "id: vj\norganisatie: Verwey-Jonker Instituut\ntitel: Onderzoek\nsoort: kwantitatief-onderzoek\n"
         "jaar: '2024'\nreferentie: Verwey-Jonker (2024)\n"

@@ -28,7 +28,8 @@ def canonical(text: str, folder: str | None = "vragen") -> str:
 # --- the property: data kept, idempotent -----------------------------------------------------------
 
 WORDS = ["de", "het", "een", "medewerkers", "ongewenst", "gedrag", "gemeente", "raad", "wethouder", "café",
-         "geïnformeerd", "één", "ruïne", "👍", "🏳️‍🌈", "€", "55%", "1.500", "n.a.v.", "'t", "’s", "“quote”",
+         "geïnformeerd", "één", "ruïne", "👍", "🏳️‍🌈", "€", "55%", "1.500", "n.a.v.", "'t", "’s",
+         "“quote”",
          "it's", '"zo"', "a: b", "key:", ": ", " #", "#", "- ", "[[cijfer:vj-respons]]", "*nadruk*", "&", "!",
          "%", "@", "`", "|", ">", "{x}", "[x]", "?", ",", "\t", "yes", "no", "on", "off", "null", "~", "0777",
          "12:30", "2024-07-04", "1e3", "3.14", "-1"]
@@ -115,11 +116,70 @@ def test_fmt_keeps_data_and_comments_and_is_idempotent(case, folder):
     for comment in comments:
         assert comment in once
     assert once.endswith("\n") and not once.endswith("\n\n")
-    assert all(line == line.rstrip() for line in once.split("\n"))
+    assert all(line == line.rstrip(" \t") for line in once.split("\n"))
     if folder:
         order = fmt.key_order(m.KINDS[folder])
         known = [k for k in yaml.safe_load(once) if k in order]
         assert known == sorted(known, key=order.index)
+
+
+BRON_KEYS = ["id", "organisatie", "titel", "afkorting", "soort", "jaar", "referentie", "samenvatting", "onbekend"]
+REC_KEYS = ["id", "tekst", "reactie", "toelichting", "extra"]
+ENTRY_VALUES = ["a", "b c", "'q'", "2024", "'x: y'", "|\n  regel 1\n  regel 2", ">-\n  lang\n  gevouwen",
+                "|+\n  keep\n"]
+
+
+@st.composite
+def commented_sources(draw):
+    """A source with recommendations in shuffled key order, comments above and after entries at every level."""
+    comments: list[str] = []
+
+    def comment(indent: int) -> str:
+        comments.append(f"# c{len(comments)}")
+        return " " * indent + comments[-1]
+
+    def entry(key: str, indent: int, dash: bool = False) -> list[str]:
+        lines = [comment(draw(st.sampled_from([0, 2, 4]))) for _ in range(draw(st.integers(0, 3)) == 0)]
+        head, *body = draw(st.sampled_from(ENTRY_VALUES)).split("\n")
+        prefix = " " * (indent - 2) + "- " if dash else " " * indent
+        if head[:1] not in ("|", ">") and draw(st.integers(0, 3)) == 0:
+            comments.append(f"# eol{len(comments)}")
+            head += "  " + comments[-1]
+        lines.append(f"{prefix}{key}: {head}")
+        lines += [" " * indent + line for line in body]
+        return lines + [""] * (draw(st.integers(0, 5)) == 0)
+
+    lines = ["# yaml-language-server: $schema=../../schemas/bron.schema.json"]
+    comments.append(lines[0])
+    keys = draw(st.permutations(BRON_KEYS))[:draw(st.integers(1, len(BRON_KEYS)))]
+    at = draw(st.integers(0, len(keys)))
+    for i, key in enumerate(keys + ["-"]):
+        if i == at:
+            lines.append("aanbevelingen:")
+            for _ in range(draw(st.integers(1, 3))):
+                rec = draw(st.permutations(REC_KEYS))[:draw(st.integers(1, len(REC_KEYS)))]
+                for j, rk in enumerate(rec):
+                    lines += entry(rk, 4, dash=j == 0)
+        if key != "-":
+            lines += entry(key, 0)
+    if draw(st.booleans()):
+        lines.append(comment(0))
+    return "\n".join(lines) + "\n", comments
+
+
+@settings(derandomize=True, max_examples=FUZZ_EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(commented_sources())
+def test_reordering_keeps_every_comment(case):
+    text, comments = case
+    data = yaml.safe_load(text)
+    once = canonical(text, "bronnen")
+    assert yaml.safe_load(once) == data
+    assert canonical(once, "bronnen") == once
+    for comment in comments:
+        assert comment in once
+    assert list(yaml.safe_load(once)) == sorted(data, key=lambda k: fmt.key_order(m.Bron).index(k)
+                                                if k in m.Bron.model_fields else 99)
 
 
 # --- the layout ------------------------------------------------------------------------------------
@@ -178,9 +238,11 @@ def test_nested_parts_are_ordered_by_their_own_models():
 
 
 def test_figures_and_recommendations_are_ordered():
-    cijfers = "cijfers:\n  - waarde: 5\n    id: c\n    eenheid: aantal\n    omschrijving: x\npeildatum: 2024-01-01\nbron: b\n"
+    cijfers = ("cijfers:\n  - waarde: 5\n    id: c\n    eenheid: aantal\n    omschrijving: x\n"
+               "peildatum: 2024-01-01\nbron: b\n")
     assert canonical(cijfers, "cijfers") == (
-        "bron: b\npeildatum: 2024-01-01\ncijfers:\n  - id: c\n    waarde: 5\n    eenheid: aantal\n    omschrijving: x\n")
+        "bron: b\npeildatum: 2024-01-01\ncijfers:\n"
+        "  - id: c\n    waarde: 5\n    eenheid: aantal\n    omschrijving: x\n")
     bron = "id: b\naanbevelingen:\n  - reactie: deels\n    tekst: t\n    id: a\n"
     assert canonical(bron, "bronnen") == "id: b\naanbevelingen:\n  - id: a\n    tekst: t\n    reactie: deels\n"
 
@@ -276,7 +338,8 @@ def write(path: Path, text: str) -> Path:
 
 def project(tmp_path: Path) -> Path:
     write(tmp_path / "briefings.yaml", "content: content\n")
-    write(tmp_path / "content/vragen/ok.yaml", "id: ok\nvraag: v\nantwoord: a\nstatus: concept\nclassificatie: intern\n")
+    write(tmp_path / "content/vragen/ok.yaml",
+          "id: ok\nvraag: v\nantwoord: a\nstatus: concept\nclassificatie: intern\n")
     write(tmp_path / "content/vragen/messy.yaml", "vraag: v\nid: messy   # keep me\nantwoord: \"a\\nb\"\n")
     return tmp_path
 
@@ -295,7 +358,8 @@ def test_check_lists_what_would_change_and_writes_nothing(tmp_path):
 
     result = run_cli("fmt", cwd=root)
     assert result.returncode == 0, result.stderr
-    assert (root / "content/vragen/messy.yaml").read_text() == "id: messy   # keep me\nvraag: v\nantwoord: |-\n  a\n  b\n"
+    expected = "id: messy   # keep me\nvraag: v\nantwoord: |-\n  a\n  b\n"
+    assert (root / "content/vragen/messy.yaml").read_text() == expected
     assert run_cli("fmt", "--check", cwd=root).returncode == 0
     assert run_cli("fmt", "--check", cwd=root).stdout == ""
 
@@ -322,7 +386,10 @@ def test_broken_file_is_reported_and_left_untouched(tmp_path):
     assert (root / "content/vragen/messy.yaml").read_text().startswith("id: messy")  # the others are done
 
 
-def test_a_failed_replace_leaves_the_original_and_no_temp_file(tmp_path, monkeypatch):
+@pytest.mark.parametrize("unnamed", [True, False], ids=["unnamed-temp-file", "named-temp-file"])
+def test_a_failed_replace_leaves_the_original_and_no_temp_file(tmp_path, monkeypatch, unnamed):
+    if not unnamed:
+        monkeypatch.setattr(fmt, "_write_unnamed", lambda path, data: False)
     root = project(tmp_path)
     messy = root / "content/vragen/messy.yaml"
     before = messy.read_text()
@@ -347,7 +414,8 @@ fmt.format_file(Path(sys.argv[1]), "vragen")
 
 
 def test_a_killed_fmt_leaves_the_old_or_the_new_file_and_no_temp_file(tmp_path):
-    lines = "".join(f"  - Regel {i}: medewerkers ervaren ongewenst gedrag, zegt 55% (één op twee).\n" for i in range(6000))
+    lines = "".join(f"  - Regel {i}: medewerkers ervaren ongewenst gedrag, zegt 55% (één op twee).\n"
+                    for i in range(6000))
     old = "vraag: Groot?\nid: groot\nantwoord: |\n" + lines + "status: concept\nclassificatie: intern\n"
     path = tmp_path / "groot.yaml"
     new = canonical(old)

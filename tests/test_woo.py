@@ -53,7 +53,8 @@ def woo_build(request, tmp_path_factory):
 
 def test_woo_outputs_go_to_doc_id_woo(woo_build):
     doc_id, out, result = woo_build
-    assert sorted(p.name for p in out.iterdir()) == [f"{doc_id}-woo.docx", f"{doc_id}-woo.md"]
+    built = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))  # .briefings-manifest.json
+    assert built == [f"{doc_id}-woo.docx", f"{doc_id}-woo.md"]
 
 
 def test_no_redacted_name_anywhere_in_the_docx(woo_build):

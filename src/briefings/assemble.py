@@ -182,6 +182,10 @@ class View:
             return item.label()
         return item.label()
 
+    def bijlage_tekst(self, bijlage: m.Bijlage) -> str:
+        """The text of the file an attachment includes (bestand), inline references expanded."""
+        return self.md(bijlage._inhoud or "", bijlage, "bestand")
+
     def shift(self, markdown: str, levels: int) -> str:
         """Demote headings, for a document embedded as an attachment."""
         return shift_headings(markdown, levels)
@@ -232,18 +236,37 @@ def template_error(exc: Exception, templates: Path, name: str) -> TemplateError:
         path, line = Path(exc.filename or path), exc.lineno or 0
         return TemplateError(f"template syntax error: {exc.message}", Location(display_path(path), line))
     if isinstance(exc, jinja2.TemplateNotFound):
-        return TemplateError(f"template not found: {exc.name}", Location(display_path(templates)),
-                             f"expected {display_path(templates / str(exc.name))}")
+        missing = display_path(templates / str(exc.name))
+        importer = _template_frame(exc)
+        if importer is not None:  # imported or included by another template: name that one
+            return TemplateError(f"template not found: {exc.name}",
+                                 Location(display_path(importer[0]), importer[1]), f"expected {missing}")
+        return TemplateError(f"template not found: {exc.name}", Location(missing),
+                             f"each document kind needs its template <kind>.md.j2 in {display_path(templates)}")
     tb = exc.__traceback__
     while tb is not None:  # jinja maps template frames onto the template file and line
         filename = tb.tb_frame.f_code.co_filename
         if filename.endswith(".j2"):
             path, line = Path(filename), tb.tb_lineno
         tb = tb.tb_next
-    message = str(exc)
+    message, hint = str(exc), None
     if isinstance(exc, jinja2.UndefinedError):
         message = f"undefined in template: {message}"
-    return TemplateError(message, Location(display_path(path), line))
+        missing = re.match(r"'briefings\.model\.(\w+) object' has no attribute '(\w+)'", str(exc))
+        cls = getattr(m, missing.group(1), None) if missing else None
+        if cls is not None and hasattr(cls, "model_fields"):
+            hint = did_you_mean(missing.group(2), cls.model_fields) or f"fields: {', '.join(cls.model_fields)}"
+    return TemplateError(message, Location(display_path(path), line), hint)
+
+
+def _template_frame(exc: Exception) -> tuple[Path, int] | None:
+    """The innermost template file and line in a traceback, if any."""
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
+            found = (Path(tb.tb_frame.f_code.co_filename), tb.tb_lineno)
+        tb = tb.tb_next
+    return found
 
 
 def render_template(project, name: str, **context) -> str:

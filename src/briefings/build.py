@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import __version__
 from . import model as m
-from .errors import BriefingsError, CheckFailed, did_you_mean
+from .errors import BriefingsError, CheckFailed, Location, did_you_mean
 from .library import Library
 
 FORMATS = ("md", "docx")
@@ -40,12 +40,15 @@ def select_documents(lib: Library, project, kind: str | None, doc_id: str | None
     if doc_id:
         doc = lib.get(doc_id, "document")
         if doc.soort != kind:
-            raise BriefingsError(f"document '{doc_id}' is a {doc.soort}, not a {kind}")
+            raise BriefingsError(f"document '{doc_id}' is a {doc.soort}, not a {kind}",
+                                 hint=f"briefings build {doc.soort} {doc_id}")
         return [doc]
     if kind == "annotatie" and project.standaard_document in lib.by_id:
         return [lib.by_id[project.standaard_document]]
     if not of_kind:
-        raise BriefingsError(f"the library has no document of kind '{kind}'")
+        present = sorted({d.soort for d in docs})
+        raise BriefingsError(f"the library has no document of kind '{kind}'",
+                             hint=f"it has: {', '.join(present)}" if present else "content/documenten/ is empty")
     return of_kind
 
 
@@ -70,7 +73,14 @@ def content_hash(lib: Library, doc: m.Document) -> str:
     """A hash of every item the document rests on: traces a printed copy back to its sources."""
     digest = hashlib.sha256()
     for item in sorted(lib.uses(doc), key=lambda i: (i.kind, i.id)):
-        payload = json.dumps(item.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        data = item.model_dump(mode="json")
+        for bijlage in data.get("bijlagen", ()) if isinstance(item, m.Document) else ():
+            if bijlage.get("bestand", "") is None:
+                del bijlage["bestand"]  # keeps the hash of documents that include no file as it was
+        included = [b._inhoud for b in getattr(item, "bijlagen", ()) if b._inhoud is not None]
+        if included:  # the text of files the attachments include (bestand)
+            data["_inhoud"] = included
+        payload = json.dumps(data, sort_keys=True, ensure_ascii=False)
         digest.update(f"{item.kind}:{item.id}:{payload}\n".encode())
     return digest.hexdigest()[:16]
 
@@ -92,6 +102,8 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
     refuse_document(lib, doc, audience, woo)
     commit = commit or git_commit(project.root)
     reference = reference_doc or project.templates / "huisstijl.docx"
+    if "docx" in formats:
+        check_reference(reference)
     suffix = "-woo" if woo else ""
     assembled = assemble(lib, doc, project, woo=woo)
     chash = content_hash(lib, doc)
@@ -124,6 +136,21 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
     return outputs
 
 
+def check_reference(reference: Path) -> None:
+    """Refuse a reference document that is missing or not a .docx before building anything on it."""
+    import zipfile
+
+    from .load import display_path
+
+    where = Location(display_path(reference))
+    if not reference.is_file():
+        raise BriefingsError("reference document not found", where,
+                             "run templates/make_huisstijl.py, or pass an existing .docx with --reference-doc")
+    if not zipfile.is_zipfile(reference):
+        raise BriefingsError("reference document is not a .docx (not a zip package)", where,
+                             "save it from Word as a .docx, or run templates/make_huisstijl.py")
+
+
 def render_outputs(lib: Library, project, docs: list[m.Document], formats: tuple[str, ...], out_dir: Path,
                    woo: bool = False, reference_doc: Path | None = None, progress=None,
                    audience: str | None = None, baseline=None) -> list[Output]:
@@ -150,12 +177,14 @@ def write_outputs(outputs: list[Output]) -> list[Path]:
 
 
 def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> None:
+    import click
+
     from .checks import run_checks
-    from .report import print_findings
 
     findings = run_checks(lib, project, documents=[d.id for d in docs])
     errors = [f for f in findings if f.severity == "error"]
     if errors:
-        print_findings(errors, "text")
+        for finding in errors:  # on stderr: stdout lists what a build wrote
+            click.echo(finding.render(), err=True)
         raise CheckFailed(f"not built: {len(errors)} error{'s' if len(errors) != 1 else ''} in the content these "
                           "documents use (see above; `briefings check` lists all findings)")

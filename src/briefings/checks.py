@@ -153,31 +153,33 @@ def _text_fields(cls: type[BaseModel]) -> list[tuple[str, bool, bool, bool]]:
 
 def _iter_texts(item: m.Item, markdown_only: bool) -> Iterator[Text]:
     """Every Markdown (or, with markdown_only=False, every free-text) field of an item, nested models included."""
+    found: list[Text] = []
+    _collect_texts(item, (), markdown_only, found)
+    return iter(found)
 
-    def visit(obj: BaseModel, prefix: tuple) -> Iterator[Text]:
-        values = obj.__dict__
-        for name, is_md, free, nested in _text_fields(type(obj)):
-            value = values.get(name)
-            if value is None:
-                continue
-            wanted = is_md if markdown_only else free
-            if wanted and isinstance(value, str):
-                yield Text(obj, (name,), ".".join(str(p) for p in prefix + (name,)) if prefix else name, value)
-            elif wanted and isinstance(value, list):
-                label = ".".join(str(p) for p in prefix + (name,)) if prefix else name
-                for i, text in enumerate(value):
-                    if isinstance(text, str):
-                        yield Text(obj, (name, i), label, text)
-            if not nested:
-                continue
-            if isinstance(value, BaseModel) and not isinstance(value, m.Item):
-                yield from visit(value, prefix + (name,))
-            elif isinstance(value, list):
-                for i, child in enumerate(value):
-                    if isinstance(child, BaseModel) and not isinstance(child, m.Item):
-                        yield from visit(child, prefix + (name, i))
 
-    yield from visit(item, ())
+def _collect_texts(obj: BaseModel, prefix: tuple, markdown_only: bool, found: list[Text]) -> None:
+    values = obj.__dict__
+    for name, is_md, free, nested in _text_fields(type(obj)):
+        value = values.get(name)
+        if value is None:
+            continue
+        wanted = is_md if markdown_only else free
+        if wanted and isinstance(value, str):
+            found.append(Text(obj, (name,), ".".join(str(p) for p in prefix + (name,)) if prefix else name, value))
+        elif wanted and isinstance(value, list):
+            label = ".".join(str(p) for p in prefix + (name,)) if prefix else name
+            for i, text in enumerate(value):
+                if isinstance(text, str):
+                    found.append(Text(obj, (name, i), label, text))
+        if not nested:
+            continue
+        if isinstance(value, BaseModel) and not isinstance(value, m.Item):
+            _collect_texts(value, prefix + (name,), markdown_only, found)
+        elif isinstance(value, list):
+            for i, child in enumerate(value):
+                if isinstance(child, BaseModel) and not isinstance(child, m.Item):
+                    _collect_texts(child, prefix + (name, i), markdown_only, found)
 
 
 def _walk_to(lines: list[str], pos, text: str, start: int) -> tuple[int, int] | None:
@@ -422,13 +424,20 @@ def _section_attachments(onderdelen: list[m.Onderdeel]) -> set[str]:
 
 @rule("bijlage-missing", "error", "'bijlage N' or [[bijlage:id]] that the document using it does not have")
 def bijlage_missing(ctx: Context) -> Iterator[Hit]:
+    scans: dict[str, tuple[list, list]] = {}  # item id → (attachment numbers, [[bijlage:...]]), for every document
     for doc in ctx.documents:
         ids = {b.id for b in doc.bijlagen}
         listed = _section_attachments(doc.onderdelen)
         for item in ctx.uses[doc.id]:
             if isinstance(item, m.Document) and item is not doc:
                 continue  # an included document is checked against its own attachments
-            for text, match in _scan(ctx, item, BIJLAGE_NUMMER, mask_refs=True):
+            found = scans.get(item.id)
+            if found is None:
+                found = scans[item.id] = (_scan(ctx, item, BIJLAGE_NUMMER, mask_refs=True),
+                                          _scan(ctx, item, INLINE_BIJLAGE, markdown_only=True))
+            if not (found[0] or found[1]):
+                continue
+            for text, match in found[0]:
                 label = match.group(1) + match.group(2).lower()
                 if isinstance(text.obj, m.Onderdeel) and text.loc[0] == "bijlagen":
                     continue  # a section's list of attachments declares them
@@ -436,7 +445,7 @@ def bijlage_missing(ctx: Context) -> Iterator[Hit]:
                     yield Hit(ctx.where(text, match.start()), f"'{match.group()}' in {item.kind} '{item.id}', but document '{doc.id}' has "
                               f"{len(doc.bijlagen)} bijlage(n)", (item.id, doc.id),
                               "refer to the attachment as [[bijlage:id]] so the number follows the document")
-            for text, match in _scan(ctx, item, INLINE_BIJLAGE, markdown_only=True):
+            for text, match in found[1]:
                 if match.group(2) not in ids:
                     yield Hit(ctx.where(text, match.start()), f"[[bijlage:{match.group(2)}]] in {item.kind} '{item.id}', but document "
                               f"'{doc.id}' has no bijlage '{match.group(2)}'", (item.id, doc.id),

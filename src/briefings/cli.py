@@ -126,8 +126,9 @@ def schema(kind, out):
 @click.option("--no-check", is_flag=True, help="Build even when the checks find errors.")
 @click.option("--since", metavar="REV", default=None,
               help="Show the changes since this git revision as tracked changes in the DOCX.")
+@click.option("--force", is_flag=True, help="Rebuild every output, also those whose inputs did not change.")
 @pass_ctx
-def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, since):
+def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, since, force):
     """Build documents to DOCX and Markdown.
 
     KIND is a document kind (annotatie, raadsbrief, factsheet, achtergrondnotitie, agenda, matrix) or a
@@ -135,7 +136,7 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, 
     """
     from pathlib import Path
 
-    from .build import render_outputs, refuse_on_errors, select_documents, write_outputs
+    from .build import refuse_on_errors, select_documents, write_outputs
 
     if all_ and (kind or doc):
         raise click.UsageError("give either --all or KIND [DOC], not both")
@@ -144,8 +145,6 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, 
     from .woo import refuse_documents
 
     refuse_documents(lib, docs, audience, woo)  # nothing for readers who may not see it, checks or not
-    if not no_check:
-        refuse_on_errors(lib, project, docs, click.echo)
     formats = ("md", "docx") if fmt == "both" else (fmt,)
     out_dir = Path(out) if out else project.build
     baseline = None
@@ -156,17 +155,29 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, 
 
         baseline = open_baseline(project, since)
         click.get_current_context().call_on_close(baseline.close)
-    if len(docs) > 1:
-        with click.progressbar(length=len(docs), label="building", file=sys.stderr) as bar:
-            outputs = render_outputs(lib, project, docs, formats, out_dir, woo=woo, audience=audience,
-                                     reference_doc=Path(reference_doc) if reference_doc else None, progress=bar,
-                                     baseline=baseline)
-    else:
-        outputs = render_outputs(lib, project, docs, formats, out_dir, woo=woo, audience=audience,
-                                 reference_doc=Path(reference_doc) if reference_doc else None, baseline=baseline)
+    from .incremental import plan_build, record, render_stale
     from .load import display_path
 
-    for path in write_outputs(outputs):
+    reference = Path(reference_doc) if reference_doc else None
+    plan = plan_build(lib, project, docs, formats, out_dir, woo=woo, audience=audience, reference_doc=reference,
+                      force=force or baseline is not None)
+    for path in plan.unchanged:
+        click.echo(f"unchanged: {display_path(path)}")
+    if not plan.stale:
+        return
+    docs = [lib.by_id[doc_id] for doc_id in plan.stale]
+    if not no_check:
+        refuse_on_errors(lib, project, docs, click.echo)
+    if len(docs) > 1 and sys.stderr.isatty():  # a bar only for a person watching; stderr stays errors only
+        with click.progressbar(length=len(docs), label="building", file=sys.stderr) as bar:
+            outputs = render_stale(lib, project, plan, woo=woo, audience=audience, reference_doc=reference,
+                                   baseline=baseline, progress=bar)
+    else:
+        outputs = render_stale(lib, project, plan, woo=woo, audience=audience, reference_doc=reference,
+                               baseline=baseline)
+    written = write_outputs(outputs)
+    record(plan, written, since=baseline.commit if baseline is not None else None)
+    for path in written:
         click.echo(display_path(path))
     if baseline is not None:
         click.echo(f"tracked changes since {baseline.label}, by {baseline.revision.author} "
@@ -297,8 +308,27 @@ def diff_(c, rev, rev2, fmt):
     click.echo(diff_command(c.project, rev, rev2, fmt), nl=False)
 
 
+def _interrupted(signum, frame):
+    """SIGTERM ends a run as Ctrl-C does: temporary files are removed, finished outputs stay."""
+    import signal
+
+    for sig in (signal.SIGINT, signal.SIGTERM):  # a second signal must not interrupt the clean-up
+        signal.signal(sig, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def main(argv=None):
     """Entry point: user errors print as `path:line:col: message`; nothing prints a traceback."""
+    import signal
+
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # spares a scan of every installed package
+    previous = {}
+    current = signal.getsignal(signal.SIGINT)
+    if current is signal.default_int_handler or getattr(current, "briefings_early", False):  # not when embedded
+        try:
+            previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+        except ValueError:  # not the main thread
+            previous = {}
     try:
         cli.main(args=argv, prog_name="briefings", standalone_mode=True)
     except SystemExit:
@@ -312,3 +342,7 @@ def main(argv=None):
         click.echo(f"briefings: internal error: {type(exc).__name__}: {exc} (set BRIEFINGS_DEBUG=1 for details)",
                    err=True)
         sys.exit(1)
+    finally:
+        for sig, handler in previous.items():
+            if signal.getsignal(sig) is _interrupted:  # after an interrupt they stay ignored until the exit
+                signal.signal(sig, handler)

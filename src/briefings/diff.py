@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -23,6 +24,7 @@ from pydantic import BaseModel
 from . import model as m
 from .errors import BriefingsError
 from .library import Library, open_library
+from .load import display_path
 
 WORKING_TREE = "working tree"
 _TOKEN = re.compile(r"\n|[^\S\n]+|\w+|[^\w\s]")
@@ -128,7 +130,9 @@ def open_revision(project, rev: str | None, workdir: Path) -> Revision:
     try:
         library = open_library(folder)
     except BriefingsError as exc:
-        text = exc.render().replace(str(workdir / commit) + os.sep, f"{rev}:")
+        text = exc.render()
+        for shown in {str(workdir / commit), display_path(workdir / commit)}:  # as messages print paths
+            text = text.replace(shown + os.sep, f"{rev}:")
         raise RevisionError(f"the content at revision '{rev}' does not load:\n{text}") from None
     return Revision(rev, commit, library, folder)
 
@@ -214,8 +218,6 @@ def _project(value):
 
 def _is_children(cls: type[BaseModel], name: str) -> bool:
     """A field holding child items (a source's findings and recommendations): they are diffed themselves."""
-    import typing
-
     annotation = cls.model_fields[name].annotation
     args = typing.get_args(annotation)
     return typing.get_origin(annotation) is list and bool(args) and isinstance(args[0], type) and issubclass(
@@ -249,9 +251,11 @@ def _compare_values(path: str, a, b, out: list[FieldChange]) -> None:
 
 def _compare_parts(path: str, a: list[dict], b: list[dict], out: list[FieldChange]) -> None:
     """Lists of nested parts (sections, attachments): aligned, so one inserted section is one change."""
-    keys = [json.dumps(x, sort_keys=True, default=str) for x in a], [json.dumps(x, sort_keys=True, default=str)
-                                                                     for x in b]
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, *keys, autojunk=False).get_opcodes():
+    def key(part: dict) -> str:
+        return json.dumps(part, sort_keys=True, default=str)
+
+    matcher = difflib.SequenceMatcher(None, [key(x) for x in a], [key(x) for x in b], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
         paired = min(i2 - i1, j2 - j1)

@@ -7,6 +7,7 @@ as before; a file that would change is refused, never written. Writes are atomic
 """
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -67,7 +68,9 @@ def _field_model(cls: type[BaseModel] | None, key) -> type[BaseModel] | None:
 def file_model(folder: str | None, data) -> type[BaseModel] | None:
     """The model of a content file's top level; documents dispatch on their `soort`."""
     cls = m.KINDS.get(folder or "")
-    if cls is m.Document and isinstance(data, dict):
+    if not isinstance(data, dict):
+        return None
+    if cls is m.Document:
         soort = data.get("soort")
         return m.DOCUMENT_SOORTEN.get(soort, m.Document) if isinstance(soort, str) else m.Document
     return cls
@@ -76,6 +79,7 @@ def file_model(folder: str | None, data) -> type[BaseModel] | None:
 # --- the ruamel.yaml round trip ------------------------------------------------------------------
 
 
+@functools.cache
 def _resolver_class():
     """A ruamel resolver with PyYAML's (YAML 1.1) implicit types, so `yes`, `on` and `0777` stay quoted."""
     from ruamel.yaml.resolver import VersionedResolver
@@ -97,7 +101,25 @@ def _resolver_class():
     return PyYAMLResolver
 
 
-_RESOLVER = None
+@functools.cache
+def _emitter_class():
+    """ruamel's emitter, as strict as PyYAML about ':' and '?' in flow sequences ([a:b] is a mapping there).
+
+    Double-quoted strings stay on one line: ruamel can break them next to an escape, which adds a space.
+    """
+    from ruamel.yaml.emitter import RoundTripEmitter
+
+    class PyYAMLEmitter(RoundTripEmitter):
+        def analyze_scalar(self, scalar):
+            analysis = super().analyze_scalar(scalar)
+            if ":" in scalar or "?" in scalar:
+                analysis.allow_flow_plain = False
+            return analysis
+
+        def write_double_quoted(self, text, split=True):
+            super().write_double_quoted(text, split=False)
+
+    return PyYAMLEmitter
 
 
 def _float_text(value: float) -> str:
@@ -111,23 +133,32 @@ def _float_text(value: float) -> str:
     return text.replace("e", ".0e", 1) if "." not in text and "e" in text else text
 
 
-def _yaml():
-    from ruamel.yaml import YAML
+@functools.cache
+def _representer_class():
+    """Numbers in one plain decimal form: ruamel's own round trip of floats and octals is not exact."""
+    from ruamel.yaml.representer import RoundTripRepresenter
     from ruamel.yaml.scalarfloat import ScalarFloat
     from ruamel.yaml.scalarint import BinaryInt, DecimalInt, HexCapsInt, HexInt, OctalInt, ScalarInt
 
-    global _RESOLVER
-    if _RESOLVER is None:
-        _RESOLVER = _resolver_class()
-    rt = YAML(typ="rt")
-    rt.Resolver = _RESOLVER
-    # numbers in one plain decimal form: ruamel's own round trip of floats and octals is not exact
-    for cls in (float, ScalarFloat):
-        rt.representer.add_representer(
+    class PlainNumbers(RoundTripRepresenter):
+        pass
+
+    for cls in (float, ScalarFloat):  # registered on the subclass only: ruamel's own stays as it is
+        PlainNumbers.add_representer(
             cls, lambda rep, value: rep.represent_scalar("tag:yaml.org,2002:float", _float_text(value)))
     for cls in (ScalarInt, BinaryInt, OctalInt, HexInt, HexCapsInt, DecimalInt):
-        rt.representer.add_representer(
+        PlainNumbers.add_representer(
             cls, lambda rep, value: rep.represent_scalar("tag:yaml.org,2002:int", str(int(value))))
+    return PlainNumbers
+
+
+def _yaml():
+    from ruamel.yaml import YAML
+
+    rt = YAML(typ="rt")
+    rt.Resolver = _resolver_class()
+    rt.Emitter = _emitter_class()
+    rt.Representer = _representer_class()
     rt.indent(mapping=2, sequence=4, offset=2)
     rt.width = WIDTH
     rt.allow_unicode = True
@@ -188,7 +219,7 @@ def _refold(value, limit: int):
     if not added:
         return value
     result = FoldedScalarString(text)
-    result.fold_pos = sorted((folds | added))
+    result.fold_pos = sorted(folds | added)
     return result
 
 
@@ -263,7 +294,9 @@ def _restyle(container, key, new) -> None:
         if token is not None and is_block:
             if not token.value.startswith("\n"):
                 return
-            token.value = token.value[1:]
+            # the end of the line goes; after a `|+` block, blank lines would become its text
+            rest = token.value.lstrip("\n") if new.endswith("\n\n") else token.value[1:]
+            token.value = _flush_left(rest)
             if not token.value:
                 entry[pos] = None
         elif token is not None:
@@ -283,11 +316,12 @@ def _is_block(value) -> bool:
     return isinstance(value, (CommentedMap, CommentedSeq)) and len(value) > 0 and not value.fa.flow_style()
 
 
-def _tail_slot(container, key) -> tuple[list, int, bool]:
+def _tail_slot(container, key) -> tuple[list, int, bool | str]:
     """The comment slot right after the value at container[key], inside nested blocks to their last line.
 
     Also says whether that value is a block scalar: its slot holds only the lines after it, while a
-    slot after any other value starts with the end of the value's own line.
+    slot after any other value starts with the end of the value's own line. "keep" is a block that
+    keeps its trailing blank lines (`|+`).
     """
     from ruamel.yaml.comments import CommentedMap
     from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
@@ -298,6 +332,8 @@ def _tail_slot(container, key) -> tuple[list, int, bool]:
         return _tail_slot(value, last)
     entry = container.ca.items.setdefault(key, [None, None, None, None])
     block = isinstance(value, (LiteralScalarString, FoldedScalarString))
+    if block and value.endswith("\n\n"):
+        block = "keep"
     return entry, 2 if isinstance(container, CommentedMap) else 0, block
 
 
@@ -319,6 +355,11 @@ def _take_after(container, key) -> str:
     return value[1:]
 
 
+def _flush_left(lines: str) -> str:
+    """Comment lines at column 0, so that none lands inside a block scalar; the text pass indents them."""
+    return "\n".join(line.lstrip(" ") for line in lines.split("\n"))
+
+
 def _put_after(container, key, lines: str) -> None:
     """Add full comment (and blank) lines after the value at container[key]."""
     from ruamel.yaml.error import CommentMark
@@ -326,7 +367,12 @@ def _put_after(container, key, lines: str) -> None:
 
     if not lines:
         return
+    lines = _flush_left(lines)
     entry, pos, block = _tail_slot(container, key)
+    if block == "keep":
+        lines = lines.lstrip("\n")  # a blank line right after a `|+` block would become part of its text
+        if not lines:
+            return
     token = entry[pos]
     if token is None:
         entry[pos] = CommentToken(lines if block else "\n" + lines, CommentMark(0))
@@ -367,7 +413,7 @@ def _scalar_lines(text: str) -> set[int]:
         if token.style in ("|", ">"):  # it ends where the next line begins
             header = lines[token.start_mark.line][token.start_mark.column:].split("#")[0]
             last = end - 1
-            while "+" not in header and last >= first and not lines[last].strip():
+            while "+" not in header and last >= first and not lines[last].strip(" "):
                 last -= 1  # blank lines after a clipped or stripped block are layout, not data
             inside.update(range(first, last + 1))
         else:
@@ -396,12 +442,12 @@ def _tidy(text: str) -> str:
         if number in data:
             out.append(line)
             continue
-        stripped = line.strip()
+        stripped = line.strip(" \t")
         if not stripped or stripped.startswith("#"):
             pending.append(stripped)
             continue
         flush(len(line) - len(line.lstrip(" ")))
-        out.append(line.rstrip())
+        out.append(line.rstrip(" \t"))
     flush(0)
     while out and out[-1] == "":
         out.pop()
@@ -474,17 +520,23 @@ def write_atomic(path: Path, text: str) -> None:
     """Replace a file's text in one step, keeping its mode.
 
     The text goes to an unnamed file first (Linux O_TMPFILE) that gets a name only to be renamed over the
-    old file, so a killed fmt leaves neither a half-written file nor a stray temporary one. Where that is
-    not available, write_text_atomic (a named temporary file, then a rename).
+    old file at once, so even a killed fmt leaves neither a half-written file nor a stray temporary one.
+    Where that is not available: write_text_atomic (a named temporary file, then a rename).
     """
     path = Path(path)
+    if not _write_unnamed(path, text.encode("utf-8")):
+        write_text_atomic(path, text)
+
+
+def _write_unnamed(path: Path, data: bytes) -> bool:
     flag = getattr(os, "O_TMPFILE", None)
     if flag is None or not os.path.isdir("/proc/self/fd"):
-        return write_text_atomic(path, text)
+        return False
     try:
         fd = os.open(path.parent, flag | os.O_WRONLY, 0o600)
     except OSError:  # a file system without unnamed files
-        return write_text_atomic(path, text)
+        return False
+    tmp = None
     try:
         try:
             os.fchmod(fd, path.stat().st_mode & 0o7777)
@@ -492,25 +544,26 @@ def write_atomic(path: Path, text: str) -> None:
             umask = os.umask(0)
             os.umask(umask)
             os.fchmod(fd, 0o666 & ~umask)
-        data = memoryview(text.encode("utf-8"))
-        while data:
-            data = data[os.write(fd, data):]
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
         os.fsync(fd)
-        tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+        name = f".{path.name}.{secrets.token_hex(6)}.tmp"
         folder = os.open(path.parent, os.O_RDONLY)
         try:  # a dir fd makes Python call linkat, which follows the /proc link to the unnamed file
-            os.link(f"/proc/self/fd/{fd}", tmp.name, src_dir_fd=folder, dst_dir_fd=folder)
+            os.link(f"/proc/self/fd/{fd}", name, src_dir_fd=folder, dst_dir_fd=folder)
+            tmp = path.parent / name
         except OSError:
-            return write_text_atomic(path, text)
+            return False
         finally:
             os.close(folder)
+        os.replace(tmp, path)
+        tmp = None
+        return True
     finally:
         os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 @dataclass

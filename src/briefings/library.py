@@ -18,6 +18,9 @@ INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling"
                 "toezegging", "thema", "prestatieafspraak"}
 
 
+INCLUDED = ("bestand", "inhoud")  # Link.loc of a reference inside the text of an included file
+
+
 class Link:
     """One reference from an item (or a part of it) to another item. Its location is found when asked.
 
@@ -41,7 +44,11 @@ class Link:
     @property
     def location(self) -> Location:
         if self._location is None:
-            if self.inline:
+            if self.loc is INCLUDED:  # a reference in an included file: its own line and column
+                line = self.text.count("\n", 0, self.offset) + 1
+                col = self.offset - self.text.rfind("\n", 0, self.offset)
+                self._location = Location(self.owner._inhoud_pad, line, col)
+            elif self.inline:
                 self._location = _inline_location(self.owner, self.loc, self.text, self.offset)
             else:
                 self._location = locate(self.owner, *self.loc)
@@ -85,12 +92,15 @@ def _inline_location(obj: BaseModel, loc: tuple, text: str, offset: int) -> Loca
     return Location(base.path, pos.line + lines_before, pos.col if not lines_before else 1)
 
 
-def _walk_fields(cls: type[BaseModel]) -> list[tuple[str, str | None, bool]]:
-    """The fields walk_refs has to look at: references, Markdown, and fields that may hold models."""
+def _walk_fields(cls: type[BaseModel]) -> list[tuple[str, str | None, bool, bool]]:
+    """(name, ref kind, is Markdown, may hold models) for the fields walk_refs has to look at."""
     cached = cls.__dict__.get("_briefings_walk")
     if cached is None:
-        cached = [(name, kind, is_md) for name, (kind, is_md) in _field_meta(cls).items()
-                  if kind or is_md or _may_hold_model(cls.model_fields[name].annotation)]
+        cached = []
+        for name, (kind, is_md) in _field_meta(cls).items():
+            nested = _may_hold_model(cls.model_fields[name].annotation)
+            if kind or is_md or nested:
+                cached.append((name, kind, is_md, nested))
         setattr(cls, "_briefings_walk", cached)
     return cached
 
@@ -103,36 +113,45 @@ def _may_hold_model(annotation) -> bool:
 
 def walk_refs(item: m.Item) -> Iterator[Link]:
     """Every reference an item makes, through fields and inline [[kind:id]] text, nested models included."""
+    found: list[Link] = []
+    _collect_refs(item, item, (), found)
+    return iter(found)
 
-    def visit(obj: BaseModel, prefix: tuple) -> Iterator[Link]:
-        values = obj.__dict__
-        for name, kind, is_md in _walk_fields(type(obj)):
-            value = values.get(name)
-            if value is None:
-                continue
-            label = ".".join(str(p) for p in prefix + (name,)) if prefix else name
-            if kind and isinstance(value, str):
-                yield Link(item, label, value, kind, obj, (name,))
-            elif kind and isinstance(value, list) and all(isinstance(v, str) for v in value):
-                for i, target in enumerate(value):
-                    yield Link(item, label, target, kind, obj, (name, i))
-            if is_md:
-                texts = value if isinstance(value, list) else [value]
-                for i, text in enumerate(texts):
-                    if "[[" not in text:
-                        continue
-                    sub = (name, i) if isinstance(value, list) else (name,)
-                    for match in INLINE.finditer(text):
-                        yield Link(item, label, match.group(2), match.group(1), obj, sub, True, text, match.start())
-            if isinstance(value, BaseModel) and not isinstance(value, m.Item):
-                here = prefix + (name,)
-                yield from visit(value, here)
-            elif isinstance(value, list):
-                for i, child in enumerate(value):
-                    if isinstance(child, BaseModel) and not isinstance(child, m.Item):
-                        yield from visit(child, prefix + (name, i))
 
-    yield from visit(item, ())
+def _collect_refs(item: m.Item, obj: BaseModel, prefix: tuple, found: list[Link]) -> None:
+    values = obj.__dict__
+    if type(obj) is m.Bijlage and obj._inhoud:  # the text of an included file (bestand)
+        label = ".".join(str(p) for p in prefix + ("bestand",))
+        for match in INLINE.finditer(obj._inhoud):
+            found.append(Link(item, label, match.group(2), match.group(1), obj, INCLUDED, True, obj._inhoud,
+                              match.start()))
+    for name, kind, is_md, nested in _walk_fields(type(obj)):
+        value = values.get(name)
+        if value is None:
+            continue
+        label = ".".join(str(p) for p in prefix + (name,)) if prefix else name
+        if kind and isinstance(value, str):
+            found.append(Link(item, label, value, kind, obj, (name,)))
+        elif kind and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            for i, target in enumerate(value):
+                found.append(Link(item, label, target, kind, obj, (name, i)))
+        if is_md:
+            texts = value if isinstance(value, list) else [value]
+            for i, text in enumerate(texts):
+                if "[[" not in text:
+                    continue
+                sub = (name, i) if isinstance(value, list) else (name,)
+                for match in INLINE.finditer(text):
+                    found.append(Link(item, label, match.group(2), match.group(1), obj, sub, True, text,
+                                      match.start()))
+        if not nested:
+            continue
+        if isinstance(value, BaseModel) and not isinstance(value, m.Item):
+            _collect_refs(item, value, prefix + (name,), found)
+        elif isinstance(value, list):
+            for i, child in enumerate(value):
+                if isinstance(child, BaseModel) and not isinstance(child, m.Item):
+                    _collect_refs(item, child, prefix + (name, i), found)
 
 
 # Kinds a document pulls in when an included item refers to them. References to questions,

@@ -26,11 +26,15 @@ def display_path(path: Path) -> str:
 
 def safe_join(root: Path, relative: str, where: Location | None = None) -> Path:
     """Join a content-relative path, refusing one that escapes the root."""
+    shown = display_path(root)
+    hint = f"give a path relative to the content folder {shown}, without '..'"
+    if "\x00" in relative:
+        raise PathError("path holds a NUL character", where, hint)
     if os.path.isabs(relative) or relative.startswith("~"):
-        raise PathError(f"absolute path '{relative}' is not allowed; give a path inside {root}", where)
+        raise PathError(f"absolute path '{relative}' is not allowed", where, hint)
     target = (root / relative).resolve()
     if not target.is_relative_to(root.resolve()):
-        raise PathError(f"path '{relative}' escapes the content root {root}", where)
+        raise PathError(f"path '{relative}' escapes the content folder {shown}", where, hint)
     return target
 
 
@@ -128,8 +132,11 @@ def _translate(exc: ValidationError, cls: type[BaseModel], raw, path: str) -> li
             message = f"id '{err['input']}' is not valid: use lowercase letters, digits and hyphens"
         else:
             pos = position_of(raw, loc)
-            shown = repr(err["input"]) if not isinstance(err["input"], (dict, list)) else type(err["input"]).__name__
+            value = err["input"]
+            shown = "a mapping" if isinstance(value, dict) else "a list" if isinstance(value, list) else repr(value)
             message = f"{where}: {err['msg'].lower()} (got {shown[:60]})"
+            if kind.startswith(("date", "datetime")):
+                hint = "write a date as YYYY-MM-DD, e.g. 2024-07-04"
         loc_ = Location(path, pos.line, pos.col) if pos else Location(path, 1, 1)
         errors.append(ContentError(message, loc_, hint))
     return errors
@@ -185,7 +192,8 @@ def load_content(root: Path) -> Content:
     """Load every content file under root. All errors are gathered, then raised together."""
     root = Path(root)
     if not root.is_dir():
-        raise ContentError(f"content folder not found: {display_path(root)}", Location(display_path(root)))
+        raise ContentError(f"content folder not found: {display_path(root)}", Location(display_path(root)),
+                           "run briefings in a project folder (with content/), or set content: in briefings.yaml")
     content = Content(root=root)
     errors: list[BriefingsError] = []
     unknown = [p for p in sorted(root.iterdir()) if p.is_dir() and not p.name.startswith(".") and p.name not in m.KINDS]
@@ -210,9 +218,42 @@ def load_content(root: Path) -> Content:
             gc.enable()
     if cache is not None and not errors:
         cache.save()
+    for item in content.items:
+        if isinstance(item, m.Document):
+            for bijlage in item.bijlagen:
+                if bijlage.bestand is not None:
+                    try:
+                        read_include(root, bijlage)
+                    except BriefingsError as exc:
+                        errors.append(exc)
     if errors:
         raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
     return content
+
+
+def read_include(root: Path, bijlage: m.Bijlage) -> None:
+    """Read the Markdown file an attachment includes (`bestand`), refusing paths outside the content root."""
+    where = locate(bijlage, "bestand")
+    if not bijlage.bestand.strip():
+        raise ContentError("bestand: empty path", where, "give a path relative to the content folder")
+    path = safe_join(root, bijlage.bestand, where)
+    shown = display_path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ContentError(f"bestand: file not found: {bijlage.bestand}", where,
+                           f"expected {shown}, relative to the content folder {display_path(root)}") from None
+    except OSError as exc:
+        raise ContentError(f"bestand: cannot read {bijlage.bestand}: {exc.strerror}", where) from None
+    if b"\x00" in data:
+        raise ContentError("file holds a NUL byte; is it a binary file?", Location(shown, 1, 1),
+                           "bestand must be a Markdown text file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+    bijlage._inhoud = text.removeprefix("\ufeff")
+    bijlage._inhoud_pad = shown
 
 
 def _shown_paths(root: Path, files: list[tuple[str, Path]]) -> list[str]:

@@ -284,8 +284,13 @@ class Bijlage(Model):
     bronnen: refs("bron") = Field(default=[], description="Limit an overview to these sources.")
     cijfers: refs("cijfer") = []
     beschrijving: Markdown | None = None
+    bestand: str | None = Field(default=None, description=(
+        "A Markdown file, relative to the content root, whose text is the attachment's body; inline "
+        "references in it are expanded."))
     notitie: str | None = Field(default=None, description="Editorial note shown with the title.")
     classificatie: Classificatie | None = None
+    _inhoud: str | None = PrivateAttr(default=None)  # the text of `bestand`, read when the library loads
+    _inhoud_pad: str = PrivateAttr(default="")  # its path as shown in messages
 
 
 class Onderdeel(Model):

@@ -48,6 +48,56 @@ def find_root(start: Path | None = None) -> Path:
     return PACKAGE_ROOT
 
 
+def _check_types(data: dict, shown: str) -> None:
+    """Settings of the wrong type, as `briefings.yaml:line:col: message`."""
+    from .yamlpos import position_of
+
+    def fail(loc: tuple, message: str, hint: str | None = None):
+        pos = position_of(data, loc)
+        raise ContentError(f"{'.'.join(loc)}: {message}", Location(shown, pos.line, pos.col), hint)
+
+    for key in ("content", "templates", "build", "standaard_document"):
+        if key in data and (not isinstance(data[key], str) or not data[key].strip()):
+            fail((key,), f"expected a path or name, got {data[key]!r:.40}")
+    checks = data.get("checks")
+    if checks is None:
+        return
+    if not isinstance(checks, dict):
+        fail(("checks",), "expected a mapping of check settings", f"settings: {', '.join(CHECK_DEFAULTS)}")
+    days = checks.get("max_leeftijd_cijfer_dagen", 0)
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        fail(("checks", "max_leeftijd_cijfer_dagen"), f"expected a whole number of days (0 or more), got {days!r:.40}")
+    threshold = checks.get("gelijkenis_drempel", 0.5)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+        fail(("checks", "gelijkenis_drempel"), f"expected a number from 0 to 1, got {threshold!r:.40}",
+             "0.85 reports questions that are 85% the same or more")
+    ernst = checks.get("ernst")
+    if ernst is not None and not isinstance(ernst, dict):
+        fail(("checks", "ernst"), "expected a mapping of rule id to error, warning, info or off")
+
+
+def _check_severities(data: dict, shown: str) -> None:
+    """Unknown rules and severities in checks.ernst, where they stand (`briefings check --list-rules`)."""
+    ernst = (data.get("checks") or {}).get("ernst") or {}
+    if not ernst:
+        return
+    from .checks import OFF, RULES
+    from .errors import did_you_mean
+    from .report import SEVERITIES
+    from .yamlpos import position_of
+
+    known = {r.id for r in RULES}
+    for rule_id, severity in ernst.items():
+        if rule_id not in known:
+            pos = position_of(data, ("checks", "ernst", rule_id), key_itself=True)
+            raise ContentError(f"checks.ernst: unknown rule '{rule_id}'", Location(shown, pos.line, pos.col),
+                               did_you_mean(str(rule_id), known) or f"rules: {', '.join(sorted(known))}")
+        if severity not in (*SEVERITIES, OFF):
+            pos = position_of(data, ("checks", "ernst", rule_id))
+            raise ContentError(f"checks.ernst.{rule_id}: '{severity}' is not one of error, warning, info, off",
+                               Location(shown, pos.line, pos.col), did_you_mean(str(severity), (*SEVERITIES, OFF)))
+
+
 def load_project(root: Path | None = None) -> Project:
     root = Path(root) if root else find_root()
     settings = dict(DEFAULTS)
@@ -57,7 +107,11 @@ def load_project(root: Path | None = None) -> Project:
         from .yamlpos import load_yaml, position_of
 
         shown = display_path(config_path)
-        data = load_yaml(config_path.read_text(encoding="utf-8"), shown) or {}
+        try:
+            text = config_path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+        data = load_yaml(text, shown) or {}
         if not isinstance(data, dict):
             raise ContentError("expected a mapping of settings", Location(shown, 1, 1))
         for key, value in data.items():
@@ -68,6 +122,7 @@ def load_project(root: Path | None = None) -> Project:
                 raise ContentError(f"unknown setting '{key}'", Location(shown, pos.line, pos.col),
                                    did_you_mean(key, DEFAULTS) or f"settings: {', '.join(DEFAULTS)}")
             settings[key] = value
+        _check_types(data, shown)
         checks = settings.get("checks") or {}
         for key in checks:
             if key not in CHECK_DEFAULTS:
@@ -76,6 +131,7 @@ def load_project(root: Path | None = None) -> Project:
                 pos = position_of(data, ("checks", key), key_itself=True)
                 raise ContentError(f"unknown check setting '{key}'", Location(shown, pos.line, pos.col),
                                    did_you_mean(key, CHECK_DEFAULTS))
+        _check_severities(data, shown)
     else:
         config_path = None
     checks = {**CHECK_DEFAULTS, **(settings.get("checks") or {})}

@@ -94,6 +94,32 @@ class _Loader(_Base):
         super().__init__(stream)
         self.path = path
         self.built = {}  # collection node → object, so an alias shares its anchor's object
+        self.depth = 0
+
+
+class _PyLoader(yaml.SafeLoader):
+    """The pure-Python loader, for files nested so deeply that libyaml's recursion could crash the process."""
+
+    def __init__(self, stream, path: str):
+        super().__init__(stream)
+        self.path = path
+        self.built = {}
+        self.depth = 0
+
+
+MAX_DEPTH = 100  # content files nest a few levels; deeper is a mistake (or an attack)
+_NESTING = ("[", "{", "- ", "-\n", ": ", ":\n", "? ")
+_C_SAFE_NESTING = 10_000  # libyaml composes recursively in C; 20,000 levels pass, 50,000 crash it
+
+
+def _may_nest_deeply(text: str) -> bool:
+    """Whether the text could nest deeper than libyaml can safely compose (a cheap upper bound)."""
+    total = 0
+    for indicator in _NESTING:
+        total += text.count(indicator)
+        if total > _C_SAFE_NESTING:
+            return True
+    return False
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -102,6 +128,8 @@ _SEQ = "tag:yaml.org,2002:seq"
 _SCALARS = {tag: yaml.SafeLoader.yaml_constructors[tag] for tag in (
     "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
     "tag:yaml.org,2002:timestamp")}
+_SCALAR_NAMES = {"tag:yaml.org,2002:timestamp": "date", "tag:yaml.org,2002:int": "whole number",
+                 "tag:yaml.org,2002:float": "number"}
 _BUSY = object()
 
 
@@ -112,19 +140,29 @@ def _build(loader: _Loader, node):
         if tag == _STR:
             return node.value
         scalar = _SCALARS.get(tag)
-        return scalar(loader, node) if scalar else loader.construct_object(node, deep=True)
+        if scalar is None:
+            return loader.construct_object(node, deep=True)
+        try:
+            return scalar(loader, node)
+        except (ValueError, OverflowError) as exc:  # 2024-02-30, or a number too large
+            what = _SCALAR_NAMES.get(tag, tag)
+            raise _error(loader, node.start_mark, f"'{node.value}' is not a valid {what}: {exc}")
     built = loader.built.get(node)
     if built is _BUSY:
         raise _error(loader, node.start_mark, "an alias refers to the mapping or list that holds it")
     if built is not None:
         return built
+    if loader.depth >= MAX_DEPTH:
+        raise _error(loader, node.start_mark, f"nested more than {MAX_DEPTH} levels deep")
     loader.built[node] = _BUSY
+    loader.depth += 1
     if tag == _MAP:
         built = _construct_mapping(loader, node)
     elif tag == _SEQ:
         built = _construct_sequence(loader, node)
     else:
         built = loader.construct_object(node, deep=True)
+    loader.depth -= 1
     loader.built[node] = built
     return built
 
@@ -163,22 +201,48 @@ def _refuse_tag(loader: _Loader, suffix, node):
     raise _error(loader, node.start_mark, f"tag '{node.tag}' is not allowed; content files hold plain data only")
 
 
-_Loader.add_constructor(_MAP, _construct_mapping)
-_Loader.add_constructor("tag:yaml.org,2002:omap", _construct_mapping)
-_Loader.add_constructor(_SEQ, _construct_sequence)
-_Loader.add_multi_constructor("", _refuse_tag)
-_Loader.add_multi_constructor("tag:yaml.org,2002:python/", _refuse_tag)
+for _cls in (_Loader, _PyLoader):
+    _cls.add_constructor(_MAP, _construct_mapping)
+    _cls.add_constructor("tag:yaml.org,2002:omap", _construct_mapping)
+    _cls.add_constructor(_SEQ, _construct_sequence)
+    _cls.add_multi_constructor("", _refuse_tag)
+    _cls.add_multi_constructor("tag:yaml.org,2002:python/", _refuse_tag)
 
 
 def _error(loader: _Loader, mark, message: str) -> ContentError:
     return ContentError(message, Location(loader.path, mark.line + 1, mark.column + 1))
 
 
+_YAML_HINTS = (  # PyYAML's problem → what usually causes it
+    ("found undefined alias", "a value starting with '*' refers to an '&anchor'; put the text in quotes"),
+    ("mapping values are not allowed", "a value holding ': ' needs quotes (vraag: \"Wat: is dit?\"), "
+                                       "or the line is indented too far"),
+    ("found unknown escape character", "in double quotes a backslash starts an escape; use single quotes"),
+    ("expected ',' or ']'", "a list opened with '[' is not closed with ']'"),
+    ("expected ',' or '}'", "a mapping opened with '{' is not closed with '}'"),
+    ("while scanning a quoted scalar", "a quote is not closed"),
+    ("did not find expected key", "check the indentation of this line against the lines above"),
+    ("did not find expected '-' indicator", "check the indentation of this list item"),
+    ("could not find expected ':'", "a key needs a ':' after it, or a multi-line text needs '|'"),
+)
+
+
+def _yaml_hint(problem: str, text: str, mark) -> str | None:
+    if mark is not None and "cannot start any token" in problem:
+        line = text.split("\n")[mark.line] if mark.line < text.count("\n") + 1 else ""
+        char = line[mark.column:mark.column + 1]
+        if char == "\t":
+            return "indent with spaces; YAML does not allow tabs"
+        if char:
+            return f"a value starting with '{char}' needs quotes"
+    return next((hint for key, hint in _YAML_HINTS if key in problem), None)
+
+
 def load_yaml(text: str, path: str):
     """Parse one YAML document; every failure is a ContentError with a location."""
     if "\x00" in text:
         raise ContentError("file holds a NUL byte; is it a binary file?", Location(path, 1, 1))
-    loader = _Loader(text, path)
+    loader = (_PyLoader if _may_nest_deeply(text) else _Loader)(text, path)
     try:
         node = loader.get_single_node()
         return None if node is None else _build(loader, node)
@@ -189,11 +253,15 @@ def load_yaml(text: str, path: str):
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.problem} ({exc.context})"
+        if (exc.problem or "").startswith("but found another document"):
+            problem = "a second document ('---') in the file; a content file holds one"
         loc = Location(path, mark.line + 1, mark.column + 1) if mark else Location(path)
-        raise ContentError(f"invalid YAML: {problem}", loc) from None
+        raise ContentError(f"invalid YAML: {problem}", loc, _yaml_hint(problem, text, mark)) from None
     except yaml.YAMLError as exc:
         raise ContentError(f"invalid YAML: {exc}", Location(path, 1, 1)) from None
-    except (RecursionError, ValueError, OverflowError) as exc:
+    except RecursionError:
+        raise ContentError(f"invalid YAML: nested more than {MAX_DEPTH} levels deep", Location(path, 1, 1)) from None
+    except (ValueError, OverflowError) as exc:
         raise ContentError(f"invalid YAML: {type(exc).__name__}: {exc}", Location(path, 1, 1)) from None
     finally:
         loader.dispose()
