@@ -180,7 +180,29 @@ def generate(scale: int, out: Path, source: Path = ROOT) -> Path:
                 copied = copier.localise(copied, sources)
             body = yaml.dump(copied, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=110)
             target.write_text((header.group() + "\n" if header else "") + body, encoding="utf-8")
+    if scale > 1:
+        review_copies(out)
     return out
+
+
+def review_copies(out: Path) -> None:
+    """Give each copied question the review fingerprint of its copy, so that copies are as reviewed as the
+    originals (a fingerprint names the ids of the figures, sources and measures an answer rests on)."""
+    from briefings.fingerprint import fingerprint
+    from briefings.library import open_library
+
+    lib = open_library(out / "content")
+    for vraag in lib.items("vraag"):
+        if vraag.beoordeling is None:
+            continue
+        new = fingerprint(lib, vraag)
+        if new != vraag.beoordeling.vingerafdruk:
+            path = Path(vraag._path)
+            path = path if path.is_absolute() else Path.cwd() / path
+            text = path.read_text(encoding="utf-8")
+            old = re.escape(vraag.beoordeling.vingerafdruk)
+            text = re.sub(rf"(vingerafdruk:\s*)['\"]?{old}['\"]?", rf"\g<1>'{new}'", text)  # quoted: may be all digits
+            path.write_text(text, encoding="utf-8")
 
 
 def main(argv=None) -> None:

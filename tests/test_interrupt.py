@@ -94,3 +94,25 @@ def test_pending_temporary_files_are_removed_at_exit(tmp_path):
     files._PENDING.add(str(stray))
     files.remove_pending()
     assert not stray.exists() and not files._PENDING
+
+
+def test_interrupt_inside_a_finalizer_is_not_lost():
+    """A signal that lands in a __del__ (a zip file closing, say) would only be printed there; it is retried."""
+    code = (
+        "import os, signal, time\n"
+        "from briefings.cli import _interrupted\n"
+        "signal.signal(signal.SIGINT, _interrupted)\n"
+        "class Closing:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        sum(range(100000))\n"
+        "try:\n"
+        "    Closing()\n"
+        "    time.sleep(2)\n"
+        "    print('not interrupted')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert result.stdout.strip() == "interrupted"
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr

@@ -312,6 +312,13 @@ def _interrupted(signum, frame):
     """SIGTERM ends a run as Ctrl-C does: temporary files are removed, finished outputs stay."""
     import signal
 
+    caller = frame
+    while caller is not None:
+        if caller.f_code.co_name == "__del__":  # an exception there is only printed and lost: try again shortly
+            signal.signal(signal.SIGALRM, _interrupted)
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            return
+        caller = caller.f_back
     for sig in (signal.SIGINT, signal.SIGTERM):  # a second signal must not interrupt the clean-up
         signal.signal(sig, signal.SIG_IGN)
     raise KeyboardInterrupt
@@ -329,6 +336,15 @@ def main(argv=None):
             previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
         except ValueError:  # not the main thread
             previous = {}
+    try:
+        _run(argv, previous)
+    except KeyboardInterrupt:  # landed after the command had finished, while tidying up
+        sys.exit(130)
+
+
+def _run(argv, previous: dict) -> None:
+    import signal
+
     try:
         cli.main(args=argv, prog_name="briefings", standalone_mode=True)
     except SystemExit:

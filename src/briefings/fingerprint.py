@@ -15,9 +15,10 @@ import re
 from pathlib import Path
 
 from . import model as m
-from .errors import ContentError, Location
+from .errors import BriefingsError, ContentError, Location
 from .library import Library, walk_refs
 from .load import display_path
+from .fmt import format_text
 from .writers.files import write_text_atomic
 
 FIGURE_FIELDS = ("waarde", "eenheid", "peildatum", "bron", "benadering")
@@ -28,7 +29,8 @@ MEASURE_FIELDS = ("titel", "status", "beschrijving")
 def rests_on(lib: Library, vraag: m.Vraag) -> list[m.Item]:
     """The figures a question cites, then its sources and those of its figures, then its measures."""
     figures, sources, measures = {}, {}, {}
-    for link in walk_refs(vraag):
+    known = lib.refs.get(vraag.id) if lib.by_id.get(vraag.id) is vraag else None  # resolved when the library loaded
+    for link in walk_refs(vraag) if known is None else known:
         target = lib.by_id.get(link.target)
         if isinstance(target, m.Cijfer) and link.inline:
             figures[target.id] = target
@@ -78,12 +80,22 @@ def review(lib: Library, ids: list[str], today: dt.date, door: str | None = None
     for vraag in vragen:
         path = files.get(vraag._path, Path(vraag._path))
         entry = {"datum": today, **({"door": door} if door else {}), "vingerafdruk": fingerprint(lib, vraag)}
-        updates.append((path, _with_review(path, entry)))
+        updates.append((path, _keep_canonical(path, _with_review(path, entry))))
     for path, text in updates:
-        mode = os.stat(path).st_mode & 0o7777
-        write_text_atomic(path, text)
-        os.chmod(path, mode)  # the temporary file was created 0600
+        write_text_atomic(path, text)  # keeps the file's mode
     return [path for path, _ in updates]
+
+
+def _keep_canonical(path: Path, text: str) -> str:
+    """A file that was in `briefings fmt` form stays in it; any other keeps its own layout."""
+    original = path.read_bytes().decode("utf-8")
+    shown = display_path(path)
+    try:
+        if format_text(original, "vragen", shown) == original:
+            return format_text(text, "vragen", shown)
+    except BriefingsError:
+        pass
+    return text
 
 
 def _with_review(path: Path, entry: dict) -> str:

@@ -132,7 +132,7 @@ def _collect_refs(item: m.Item, obj: BaseModel, prefix: tuple, found: list[Link]
         label = ".".join(str(p) for p in prefix + (name,)) if prefix else name
         if kind and isinstance(value, str):
             found.append(Link(item, label, value, kind, obj, (name,)))
-        elif kind and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        elif kind and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             for i, target in enumerate(value):
                 found.append(Link(item, label, target, kind, obj, (name, i)))
         if is_md:

@@ -158,6 +158,8 @@ def parse_file(path: Path, folder: str, shown: str | None = None):
     cls = m.KINDS[folder]
     if cls is m.Document:
         soort = raw.get("soort")
+        if not isinstance(soort, str) and soort is not None:  # a list or mapping: not a kind, and not hashable
+            soort = str(soort)
         if soort not in m.DOCUMENT_SOORTEN:
             pos = position_of(raw, ("soort",))
             hint = did_you_mean(str(soort), m.DOCUMENT_SOORTEN)

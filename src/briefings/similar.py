@@ -69,14 +69,58 @@ def _lcs_reaches(a: _Text, b: _Text, need: int) -> bool:
     return b.length - v.bit_count() >= need
 
 
-def close_pairs(texts: list[str], threshold: float, among: set[int] | None = None) -> Iterator[tuple[int, int]]:
+PARALLEL_MIN = 2000  # texts; fewer are compared faster than worker processes start
+
+
+def close_pairs(texts: list[str], threshold: float, among: set[int] | None = None) -> list[tuple[int, int]]:
     """Index pairs (i, j), i < j, whose texts may reach the threshold: every pair that does, and a few
-    that do not. With `among`, only pairs with at least one index in it."""
+    that do not. With `among`, only pairs with at least one index in it. Many texts are shared out over
+    the cores (forked workers, each taking every n-th text)."""
     tokens: dict = {}
     prepared = [_Text(t, tokens) for t in texts]
     order = sorted(range(len(texts)), key=lambda i: prepared[i].length)
-    lengths = [prepared[i].length for i in order]
-    for pos, i in enumerate(order):
+    job = (prepared, order, [prepared[i].length for i in order], threshold, among)
+    workers = _workers(len(texts))
+    if workers == 1:
+        return list(_pairs(job, 0, 1))
+    import multiprocessing
+
+    _JOB[:] = [job]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupt) as pool:
+            parts = pool.starmap(_pairs_of_share, [(w, workers) for w in range(workers)])
+    finally:
+        _JOB.clear()
+    return [pair for part in parts for pair in part]
+
+
+_JOB: list = []
+
+
+def _workers(n_texts: int) -> int:
+    import os
+
+    if n_texts < PARALLEL_MIN or not hasattr(os, "fork") or os.environ.get("BRIEFINGS_JOBS") == "1":
+        return 1
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(cpus, 8))
+
+
+def _ignore_interrupt() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops the workers
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _pairs_of_share(share: int, shares: int) -> list[tuple[int, int]]:
+    return list(_pairs(_JOB[0], share, shares))
+
+
+def _pairs(job, share: int, shares: int) -> Iterator[tuple[int, int]]:
+    prepared, order, lengths, threshold, among = job
+    for pos in range(share, len(order), shares):
+        i = order[pos]
         a = prepared[i]
         la = a.length
         if threshold <= 0:

@@ -1,0 +1,218 @@
+"""Time briefings as a user runs it and print a Markdown table.
+
+    python benchmarks/run.py [--runs 5] [--skip-cold-100]
+
+Every measurement starts a new process (`python -m briefings ...`) and takes the wall time with
+time.perf_counter; the table gives the median of several runs and the peak resident memory of the
+slowest-growing run (resource.getrusage of the child). The synthetic libraries come from
+benchmarks/generate.py and are written to benchmarks/libraries/ (git-ignored) when missing.
+
+The parse cache (see src/briefings/cache.py) lives in benchmarks/libraries/.cache for these runs;
+"first run" rows empty it before every run, the other rows keep it.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+LIBRARIES = HERE / "libraries"
+CACHE = LIBRARIES / ".cache"
+PYTHON = sys.executable
+
+# Runs the command given as arguments and prints the child's wall time and peak memory (KiB).
+MEASURE = r"""
+import resource, subprocess, sys, time
+start = time.perf_counter()
+result = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+wall = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(wall, peak, result.returncode)
+if result.returncode not in (0, 1):
+    sys.stderr.write(result.stderr.decode(errors="replace"))
+"""
+
+
+def measure(cwd: Path, args: list[str], env: dict) -> tuple[float, float, int]:
+    out = subprocess.run([PYTHON, "-c", MEASURE, str(cwd), *args], capture_output=True, text=True, env=env,
+                         check=True)
+    if out.stderr:
+        sys.stderr.write(out.stderr)
+    wall, peak, code = out.stdout.split()
+    return float(wall), int(peak) / 1024, int(code)
+
+
+def source_stamp() -> str:
+    """Changes when the shipped content, templates or the generator change: the libraries are then rebuilt."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for base in ("content", "templates", "briefings.yaml", "benchmarks/generate.py"):
+        path = ROOT / base
+        for item in sorted(path.rglob("*")) if path.is_dir() else [path]:
+            if item.is_file():
+                digest.update(f"{item.relative_to(ROOT)}:{item.stat().st_size}:{item.stat().st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def library(scale: int) -> Path:
+    folder = LIBRARIES / f"x{scale}"
+    stamp = folder / ".source-stamp"
+    wanted = source_stamp()
+    if not stamp.is_file() or stamp.read_text() != wanted:
+        print(f"generating {folder.relative_to(ROOT)} ...", file=sys.stderr)
+        subprocess.run([PYTHON, str(HERE / "generate.py"), "--scale", str(scale), "--out", str(folder)], check=True,
+                       stdout=subprocess.DEVNULL)
+        stamp.write_text(wanted)
+    return folder
+
+
+class Row:
+    def __init__(self, name: str, target: float | None = None, note: str = ""):
+        self.name, self.target, self.note = name, target, note
+        self.times: list[float] = []
+        self.peak = 0.0
+        self.codes: set[int] = set()
+
+    def cells(self) -> list[str]:
+        median = statistics.median(self.times)
+        status = "" if self.target is None else ("met" if median < self.target else "**missed**")
+        target = "" if self.target is None else f"< {self.target:g} s"
+        return [self.name, f"{median:.3f}", f"{min(self.times):.3f}", str(len(self.times)), f"{self.peak:.0f}",
+                target, status, self.note]
+
+
+def run(row: Row, cwd: Path, args: list[str], runs: int, env: dict, before=None) -> Row:
+    for _ in range(runs):
+        if before is not None:
+            before()
+        wall, peak, code = measure(cwd, args, env)
+        row.times.append(wall)
+        row.peak = max(row.peak, peak)
+        row.codes.add(code)
+    return row
+
+
+def docx_vs_pandoc(folder: Path, runs: int, env: dict) -> list[str]:
+    """Our writer and pandoc on the same Markdown (the built annotation), each as its own process."""
+    markdown = folder / "build" / "annotatie-fkd-verwey-jonker.md"
+    ours_script = ("import sys; from pathlib import Path; from briefings.writers.docx import DocxMeta, markdown_to_docx;"
+                   "Path(sys.argv[2]).write_bytes(markdown_to_docx(Path(sys.argv[1]).read_text(encoding='utf-8'),"
+                   " DocxMeta(title='Annotatie'), Path(sys.argv[3])))")
+    out = folder / "bench-ours.docx"
+    ours = run(Row("our DOCX writer (annotation .md → .docx, one process)"), folder,
+               [PYTHON, "-c", ours_script, str(markdown), str(out), str(folder / "templates" / "huisstijl.docx")],
+               runs, env)
+    pandoc = shutil.which("pandoc")
+    if pandoc is None:
+        ours.note = "pandoc not installed: no comparison"
+        return [ours.cells()]
+    theirs = run(Row("pandoc -f markdown -t docx (same .md)"), folder,
+                 [pandoc, "-f", "markdown", "-t", "docx", "-o", str(folder / "bench-pandoc.docx"), str(markdown)],
+                 runs, env)
+    ratio = statistics.median(ours.times) / statistics.median(theirs.times)
+    ours.note = f"{ratio:.2f}× pandoc's time (Python start-up and imports included)"
+    cells = ours.cells()
+    cells[5], cells[6] = "faster than pandoc", "met" if ratio < 1 else "**missed**"
+    warm = subprocess.run([PYTHON, "-c", WARM, str(markdown), str(folder / "templates" / "huisstijl.docx"),
+                           str(runs)], capture_output=True, text=True, env=env, check=True).stdout.split()
+    times = [float(t) for t in warm]
+    in_process = statistics.median(times) / statistics.median(theirs.times)
+    row = [f"our DOCX writer, conversion only (as in a build: imports done)", f"{statistics.median(times):.3f}",
+           f"{min(times):.3f}", str(len(times)), "", "faster than pandoc", "met" if in_process < 1 else "**missed**",
+           f"{in_process:.2f}× pandoc's time"]
+    return [cells, row, theirs.cells()]
+
+
+# Converts the Markdown once to warm up, then times `runs` conversions in the same process.
+WARM = r"""
+import sys, time
+from pathlib import Path
+from briefings.writers.docx import DocxMeta, markdown_to_docx
+text, reference = Path(sys.argv[1]).read_text(encoding="utf-8"), Path(sys.argv[2])
+markdown_to_docx(text, DocxMeta(title="Annotatie"), reference)
+for _ in range(int(sys.argv[3])):
+    start = time.perf_counter()
+    markdown_to_docx(text, DocxMeta(title="Annotatie"), reference)
+    print(time.perf_counter() - start)
+"""
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = " / load average %.2f at the start" % os.getloadavg()[0] if hasattr(os, "getloadavg") else ""
+    return (f"{cores} cores ({model}), Python {platform.python_version()}, {platform.system()} "
+            f"{platform.release()}{load}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median reported)")
+    parser.add_argument("--skip-cold-100", action="store_true", help="skip the slow first-run check at 100×")
+    args = parser.parse_args(argv)
+    runs = args.runs
+    env = {**os.environ, "BRIEFINGS_CACHE_DIR": str(CACHE), "BRIEFINGS_COMMIT": "benchmark"}
+    for name in ("BRIEFINGS_DEBUG", "BRIEFINGS_ROOT", "BRIEFINGS_CACHE", "BRIEFINGS_JOBS"):
+        env.pop(name, None)
+    x1, x10, x100 = library(1), library(10), library(100)
+    briefings = [PYTHON, "-m", "briefings"]
+
+    def clear_cache():
+        shutil.rmtree(CACHE, ignore_errors=True)
+
+    started = time.perf_counter()
+    rows = [run(Row("`briefings --help` (cold process)", 0.2), x1, [*briefings, "--help"], runs, env)]
+    rows.append(run(Row("`check` 1× (65 questions, 201 files)"), x1, [*briefings, "check"], runs, env))
+    clear_cache()
+    rows.append(run(Row("`check` 10× (650 questions), first run", note="parses every file"), x10,
+                    [*briefings, "check"], min(runs, 3), env, before=clear_cache))
+    run(Row("warm-up"), x10, [*briefings, "check"], 1, env)
+    rows.append(run(Row("`check` 10×, parse cache warm"), x10, [*briefings, "check"], runs, env))
+    if not args.skip_cold_100:
+        rows.append(run(Row("`check` 100× (6,500 questions, 17,823 files), first run", 2.0,
+                            note="parses every file, compares every pair of questions"),
+                        x100, [*briefings, "check"], min(runs, 2), env, before=clear_cache))
+    run(Row("warm-up"), x100, [*briefings, "check"], 1, env)
+    rows.append(run(Row("`check` 100×, caches warm", 2.0, note="only changed files are parsed again"), x100,
+                    [*briefings, "check"], runs, env))
+    rows.append(run(Row("`build annotatie --force` 1× (DOCX + Markdown)", 1.0), x1,
+                    [*briefings, "build", "annotatie", "--force"], runs, env))
+    rows.append(run(Row("`build --all --force` 1× (7 documents)"), x1, [*briefings, "build", "--all", "--force"],
+                    runs, env))
+    rows.append(run(Row("`build --all` 1×, nothing changed (no-op)", 0.5), x1, [*briefings, "build", "--all"],
+                    runs, env))
+    rows.append(run(Row("`build --all --force` 10× (70 documents)"), x10,
+                    [*briefings, "build", "--all", "--force", "--no-check"], min(runs, 3), env))
+    rows.append(run(Row("`build --all` 10×, nothing changed (no-op)"), x10, [*briefings, "build", "--all"],
+                    runs, env))
+    table = [row.cells() for row in rows] + docx_vs_pandoc(x1, runs, env)
+
+    header = ["measurement", "median s", "min s", "runs", "peak MB", "target", "", "note"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---:" if h in ("median s", "min s", "runs", "peak MB") else "---" for h in header) + "|")
+    for cells in table:
+        print("| " + " | ".join(cells) + " |")
+    print(f"\nMachine: {machine()}. Total benchmark time {time.perf_counter() - started:.0f} s.")
+    failed = [row.name for row in rows if row.codes - {0, 1}]
+    if failed:
+        print(f"\nCommands that failed: {', '.join(failed)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
