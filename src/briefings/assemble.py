@@ -107,7 +107,7 @@ class View:
     def onderzoeksbronnen(self, ids=()) -> list[m.Bron]:
         if ids:
             return self.bronnen(ids)
-        return [b for b in self.lib.items("bron") if b.aanbevelingen]
+        return self.lib.sources_with_recommendations()
 
     def matrix(self, bronnen=()):
         from .matrix import matrix_rows

@@ -362,3 +362,6 @@ def _run(argv, previous: dict) -> None:
         for sig, handler in previous.items():
             if signal.getsignal(sig) is _interrupted:  # after an interrupt they stay ignored until the exit
                 signal.signal(sig, handler)
+        import gc
+
+        gc.unfreeze()  # for a caller that goes on (Ctx.library froze the library)

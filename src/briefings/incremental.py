@@ -29,7 +29,7 @@ from . import model as m
 from .library import Library
 
 MANIFEST = ".briefings-manifest.json"
-PARALLEL_MIN = 12  # measured: 7 documents render in ~0.6 s on one core; starting workers does not pay
+PARALLEL_MIN = 12  # measured on 2 cores: the 7 shipped documents take 0.80 s in one process, 0.74 s in two
 _HASHED_PRIVATE = ("_inhoud",)  # private attributes that hold content (an included attachment's text)
 
 

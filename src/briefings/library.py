@@ -158,7 +158,6 @@ def _collect_refs(item: m.Item, obj: BaseModel, prefix: tuple, found: list[Link]
 # documents, commitments and key messages are followed only from the document itself.
 _FOLLOW = {"cijfer", "bron", "maatregel", "aanbeveling", "thema", "persoon", "prestatieafspraken",
            "prestatieafspraak", "bevinding"}
-_OVERVIEW_SOURCES = ("kwalitatief-onderzoek", "kwantitatief-onderzoek", "extern-advies")
 
 
 class Library:
@@ -254,6 +253,10 @@ class Library:
         parent = (item.__pydantic_private__ or {}).get("_parent")  # as item._parent, without pydantic's lookup
         return self.by_id.get(parent) if parent else None
 
+    def sources_with_recommendations(self) -> list[m.Bron]:
+        """The sources an overview of recommendations lists when none are named."""
+        return [b for b in self.items("bron") if b.aanbevelingen]
+
     def measures_for(self, aanbeveling_id: str) -> list[m.Maatregel]:
         return [link.source for link in self.incoming.get(aanbeveling_id, ())
                 if isinstance(link.source, m.Maatregel) and link.field == "naar_aanleiding_van"]
@@ -307,7 +310,7 @@ class Library:
         def sources(ids):
             if ids:
                 return [self.by_id[i] for i in ids if i in self.by_id]
-            return [b for b in self.items("bron") if b.soort in _OVERVIEW_SOURCES]
+            return self.sources_with_recommendations()
 
         def recommendations(bronnen):
             for bron in bronnen:

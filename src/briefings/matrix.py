@@ -32,7 +32,7 @@ def _one_line(text: str | None) -> str:
 
 def matrix_rows(lib: Library, bronnen: list[str] | None = None) -> list[MatrixRow]:
     """One row per recommendation, by source (in the given order, else file order), then file order."""
-    sources = [lib.get(i, "bron") for i in bronnen] if bronnen else [b for b in lib.items("bron") if b.aanbevelingen]
+    sources = [lib.get(i, "bron") for i in bronnen] if bronnen else lib.sources_with_recommendations()
     rows = []
     for bron in sources:
         for rec in bron.aanbevelingen:
