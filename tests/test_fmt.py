@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from briefings import fmt
+from briefings.writers import files
 from briefings import model as m
 from briefings.errors import ContentError
 from conftest import ROOT, run_cli
@@ -389,7 +390,7 @@ def test_broken_file_is_reported_and_left_untouched(tmp_path):
 @pytest.mark.parametrize("unnamed", [True, False], ids=["unnamed-temp-file", "named-temp-file"])
 def test_a_failed_replace_leaves_the_original_and_no_temp_file(tmp_path, monkeypatch, unnamed):
     if not unnamed:
-        monkeypatch.setattr(fmt, "_write_unnamed", lambda path, data: False)
+        monkeypatch.setattr(files, "_write_unnamed", lambda path, data: False)
     root = project(tmp_path)
     messy = root / "content/vragen/messy.yaml"
     before = messy.read_text()

@@ -20,7 +20,6 @@ from .library import INLINE, Library, _field_meta, _inline_location, _may_hold_m
 from .load import locate
 from .project import CHECK_DEFAULTS
 from .report import SEVERITIES, Finding, sort_findings
-from .yamlpos import position_of
 
 OFF = "off"
 
@@ -86,7 +85,6 @@ class Context:
         self.today = today
         self._texts: dict[tuple[str, bool], list[Text]] = {}
         self._scans: dict[tuple, list[tuple[Text, re.Match]]] = {}
-        self._sources: dict[str, list[str] | None] = {}
 
     @cached_property
     def uses(self) -> dict[str, list[m.Item]]:
@@ -117,20 +115,7 @@ class Context:
 
     def where(self, text: Text, start: int) -> Location:
         """The file position of text.text[start]: exact line and column, also inside folded scalars."""
-        base = _inline_location(text.obj, text.loc, text.text, start)
-        pos = position_of(getattr(text.obj, "_raw", None), text.loc)
-        lines = self._source(base.path)
-        found = _walk_to(lines, pos, text.text, start) if pos is not None and lines and base.line else None
-        return Location(base.path, *found) if found else base
-
-    def _source(self, path: str) -> list[str] | None:
-        if path not in self._sources:
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    self._sources[path] = handle.read().splitlines()
-            except OSError:
-                self._sources[path] = None
-        return self._sources[path]
+        return _inline_location(text.obj, text.loc, text.text, start)
 
 
 _INTERNAL = {(m.Vraag, "notitie")}  # never exported, so free text there is not checked for placeholders
@@ -180,35 +165,6 @@ def _collect_texts(obj: BaseModel, prefix: tuple, markdown_only: bool, found: li
             for i, child in enumerate(value):
                 if isinstance(child, BaseModel) and not isinstance(child, m.Item):
                     _collect_texts(child, prefix + (name, i), markdown_only, found)
-
-
-def _walk_to(lines: list[str], pos, text: str, start: int) -> tuple[int, int] | None:
-    """(line, col) of text[start] in the source, by counting non-blank characters from the value's start.
-
-    Folding (`>`, plain and quoted multi-line scalars) and indentation change only whitespace,
-    so the n-th non-blank character of the text is the n-th non-blank character of the value."""
-    target = sum(1 for c in text[:start] if not c.isspace())
-    if pos.style in ("|", ">"):
-        line, col = pos.line, 0  # the text starts on the line after the indicator
-    else:
-        line, col = pos.line - 1, pos.col - 1 + (pos.style in ("'", '"'))
-    count = 0
-    while line < len(lines):
-        source = lines[line]
-        while col < len(source):
-            char = source[col]
-            if not char.isspace():
-                if count == target:
-                    return line + 1, col + 1
-                if pos.style == "'" and source.startswith("''", col):
-                    col += 1  # '' stands for one quote
-                elif pos.style == '"' and char == "\\":
-                    col += 1  # an escape such as \" is one character; \n and \t are blank in the text
-                    count -= source[col:col + 1] in ("n", "t", "r")
-                count += 1
-            col += 1
-        line, col = line + 1, 0
-    return None
 
 
 def _item_where(item: BaseModel, *loc) -> Location:

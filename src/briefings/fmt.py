@@ -11,7 +11,6 @@ import functools
 import io
 import os
 import re
-import secrets
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -516,56 +515,6 @@ def _plain(data):
     return data
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace a file's text in one step, keeping its mode.
-
-    The text goes to an unnamed file first (Linux O_TMPFILE) that gets a name only to be renamed over the
-    old file at once, so even a killed fmt leaves neither a half-written file nor a stray temporary one.
-    Where that is not available: write_text_atomic (a named temporary file, then a rename).
-    """
-    path = Path(path)
-    if not _write_unnamed(path, text.encode("utf-8")):
-        write_text_atomic(path, text)
-
-
-def _write_unnamed(path: Path, data: bytes) -> bool:
-    flag = getattr(os, "O_TMPFILE", None)
-    if flag is None or not os.path.isdir("/proc/self/fd"):
-        return False
-    try:
-        fd = os.open(path.parent, flag | os.O_WRONLY, 0o600)
-    except OSError:  # a file system without unnamed files
-        return False
-    tmp = None
-    try:
-        try:
-            os.fchmod(fd, path.stat().st_mode & 0o7777)
-        except FileNotFoundError:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-        name = f".{path.name}.{secrets.token_hex(6)}.tmp"
-        folder = os.open(path.parent, os.O_RDONLY)
-        try:  # a dir fd makes Python call linkat, which follows the /proc link to the unnamed file
-            os.link(f"/proc/self/fd/{fd}", name, src_dir_fd=folder, dst_dir_fd=folder)
-            tmp = path.parent / name
-        except OSError:
-            return False
-        finally:
-            os.close(folder)
-        os.replace(tmp, path)
-        tmp = None
-        return True
-    finally:
-        os.close(fd)
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
-
-
 @dataclass
 class FmtReport:
     """What fmt did: files that changed (or would change) and files it could not format."""
@@ -592,7 +541,7 @@ def format_file(path: Path, folder: str | None, check: bool = False) -> bool:
         if path.read_bytes() != raw:
             raise FormatError("file changed while it was being formatted; left as it is", Location(shown),
                               "run fmt again")
-        write_atomic(path.resolve(), formatted)
+        write_text_atomic(path.resolve(), formatted)
     return True
 
 

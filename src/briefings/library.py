@@ -1,6 +1,8 @@
 """Stage 2: index the loaded items by id and resolve every reference."""
 from __future__ import annotations
 
+import functools
+import os
 import re
 import typing
 from collections import defaultdict
@@ -80,16 +82,68 @@ def _field_meta(cls: type[BaseModel]) -> dict[str, tuple[str | None, bool]]:
 
 
 def _inline_location(obj: BaseModel, loc: tuple, text: str, offset: int) -> Location:
+    """Where text[offset] of a field stands in its file: exact also inside folded and quoted scalars."""
     from .yamlpos import position_of
 
     base = locate(obj, *loc)
     pos = position_of(getattr(obj, "_raw", None), loc)
     if pos is None or not base.line:
         return base
+    lines = _source_lines(base.path)
+    found = _walk_to(lines, pos, text, offset) if lines else None
+    if found:
+        return Location(base.path, *found)
     lines_before = text.count("\n", 0, offset)
     if pos.style in ("|", ">"):
         return Location(base.path, pos.line + 1 + lines_before, 1)
     return Location(base.path, pos.line + lines_before, pos.col if not lines_before else 1)
+
+
+def _source_lines(path: str) -> tuple[str, ...] | None:
+    """A content file's lines, read once per version of the file (only when a location is asked for)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return _read_lines(os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_lines(path: str, mtime_ns: int, size: int) -> tuple[str, ...] | None:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return tuple(handle.read().splitlines())
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _walk_to(lines: list[str], pos, text: str, start: int) -> tuple[int, int] | None:
+    """(line, col) of text[start] in the source, by counting non-blank characters from the value's start.
+
+    Folding (`>`, plain and quoted multi-line scalars) and indentation change only whitespace,
+    so the n-th non-blank character of the text is the n-th non-blank character of the value."""
+    target = sum(1 for c in text[:start] if not c.isspace())
+    if pos.style in ("|", ">"):
+        line, col = pos.line, 0  # the text starts on the line after the indicator
+    else:
+        line, col = pos.line - 1, pos.col - 1 + (pos.style in ("'", '"'))
+    count = 0
+    while line < len(lines):
+        source = lines[line]
+        while col < len(source):
+            char = source[col]
+            if not char.isspace():
+                if count == target:
+                    return line + 1, col + 1
+                if pos.style == "'" and source.startswith("''", col):
+                    col += 1  # '' stands for one quote
+                elif pos.style == '"' and char == "\\":
+                    col += 1  # an escape such as \" is one character; \n and \t are blank in the text
+                    count -= source[col:col + 1] in ("n", "t", "r")
+                count += 1
+            col += 1
+        line, col = line + 1, 0
+    return None
 
 
 def _walk_fields(cls: type[BaseModel]) -> list[tuple[str, str | None, bool, bool]]:

@@ -28,6 +28,8 @@ atexit.register(remove_pending)
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if _write_unnamed(path, data):
+        return
     tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{next(_COUNTER)}.tmp")
     _PENDING.add(tmp)
     try:
@@ -46,6 +48,52 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         raise
     finally:
         _PENDING.discard(tmp)
+
+
+def _write_unnamed(path: Path, data: bytes) -> bool:
+    """Write through an unnamed file (Linux O_TMPFILE) that gets a name only to be renamed over `path`.
+
+    Even a SIGKILL then leaves neither a half-written file nor a stray temporary one. False where the
+    platform or file system has no unnamed files; the caller falls back to a named temporary file.
+    """
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir("/proc/self/fd"):
+        return False
+    try:
+        fd = os.open(path.parent, flag | os.O_WRONLY, 0o600)
+    except OSError:
+        return False
+    tmp = None
+    try:
+        os.fchmod(fd, _mode_for(path))
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+        name = f".{path.name}.{os.getpid()}-{next(_COUNTER)}.tmp"
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:  # a dir fd makes Python call linkat, which follows the /proc link to the unnamed file
+            tmp = os.path.join(path.parent, name)
+            _PENDING.add(tmp)
+            os.link(f"/proc/self/fd/{fd}", name, src_dir_fd=folder, dst_dir_fd=folder)
+        except OSError:
+            _PENDING.discard(tmp)
+            tmp = None
+            return False
+        finally:
+            os.close(folder)
+        os.replace(tmp, path)
+        _PENDING.discard(tmp)
+        tmp = None
+        return True
+    finally:
+        os.close(fd)
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+            _PENDING.discard(tmp)
 
 
 def _mode_for(path: Path) -> int:
