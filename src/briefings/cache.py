@@ -1,7 +1,9 @@
 """A cache of parsed content files, so that checking a large library does not parse every file again.
 
 Each entry is one file's validated model object, keyed by the file's path as shown, modification
-time, size and inode. The cache lives in the user's cache folder (never in the project, so a
+time, size and inode. The objects carry the facts later stages derived from their own content
+(references, matches of the check patterns; see load.remember), so a warm run does not derive them
+again. The cache is split into shards, and only shards holding a changed file are rewritten. The cache lives in the user's cache folder (never in the project, so a
 repository cannot plant one), is pickled, and is thrown away whole when it cannot be read or
 when briefings, pydantic or the loading code change.
 
@@ -16,11 +18,12 @@ import os
 import pickle
 import sys
 import time
+import zlib
 from pathlib import Path
 
 AUTO_MIN_FILES = 500
 RACY_SECONDS = 2  # a file changed this recently may change again within the same timestamp: not cached
-_CODE = ("model.py", "yamlpos.py", "load.py", "cache.py")
+_CODE = ("model.py", "yamlpos.py", "load.py", "cache.py", "library.py", "checks.py")
 
 
 def _setting() -> str:
@@ -90,31 +93,50 @@ def write_cache(path: Path, obj) -> None:
         pass
 
 
+SHARDS = 16  # the parse cache is split, so that a change to one file rewrites a sixteenth of it
+
+
+def _shard(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8", "surrogateescape")) % SHARDS
+
+
 class ParseCache:
-    def __init__(self, path: Path, entries: dict, root: Path):
-        self.path = path
-        self.entries = entries  # file path inside the root → (stat key, object)
+    """Parsed files of one content root, with the facts later stages derived from them (see load.remember)."""
+
+    def __init__(self, root: Path, shards: list[tuple[Path, dict]]):
+        self.shards = shards  # per shard: (cache file, file path inside the root → (stat key, object))
         self.prefix = len(str(root)) + 1
         self.seen: set[str] = set()
-        self.changed = False
+        self.dirty: set[int] = set()
+        self.items: dict[str, tuple[list, int]] = {}  # file → (its items, memo entries when it was loaded)
 
     @classmethod
     def open(cls, root: Path, n_files: int) -> "ParseCache | None":
         if not enabled(n_files):
             return None
-        path = cache_file(root, "parsed")
-        entries = read_cache(path)
-        return cls(path, entries if isinstance(entries, dict) else {}, Path(root))
+        shards = []
+        for i in range(SHARDS):
+            path = cache_file(root, f"parsed.{i}")
+            entries = read_cache(path)
+            shards.append((path, entries if isinstance(entries, dict) else {}))
+        from .load import memo_writes
+
+        cache = cls(Path(root), shards)
+        cache.memo_writes_at_open = memo_writes()
+        return cache
 
     @staticmethod
     def key(path: Path, shown: str):
         st = os.stat(path)
         return (shown, st.st_mtime_ns, st.st_size, st.st_ino)
 
+    def name(self, path: Path) -> str:
+        return str(path)[self.prefix:]
+
     def get(self, path: Path, shown: str):
-        name = str(path)[self.prefix:]
+        name = self.name(path)
         self.seen.add(name)
-        entry = self.entries.get(name)
+        entry = self.shards[_shard(name)][1].get(name)
         try:
             if entry is not None and entry[0] == self.key(path, shown):
                 return entry[1]
@@ -127,17 +149,43 @@ class ParseCache:
             key = self.key(path, shown)
         except OSError:
             return
-        name = str(path)[self.prefix:]
+        name = self.name(path)
+        shard = _shard(name)
+        entries = self.shards[shard][1]
         if time.time_ns() - key[1] < RACY_SECONDS * 1_000_000_000:
-            self.entries.pop(name, None)
+            if entries.pop(name, None) is not None:
+                self.dirty.add(shard)
             return
-        self.entries[name] = (key, obj)
-        self.changed = True
+        entries[name] = (key, obj)
+        self.dirty.add(shard)
+
+    def note(self, path: Path, items: list) -> None:
+        """Remember which items came from a file, to see at save time whether facts were added to them."""
+        self.items[self.name(path)] = (items, _memo_size(items))
 
     def save(self) -> None:
-        """Write the cache when it changed; files no longer in the library are dropped."""
-        stale = set(self.entries) - self.seen
-        for name in stale:
-            del self.entries[name]
-        if self.changed or stale:
-            write_cache(self.path, self.entries)
+        """Write the shards that changed; files no longer in the library are dropped."""
+        from .load import memo_writes
+
+        dirty = set(self.dirty)
+        for shard, (_, entries) in enumerate(self.shards):
+            stale = set(entries) - self.seen
+            for name in stale:
+                del entries[name]
+            if stale:
+                dirty.add(shard)
+        if memo_writes() != self.memo_writes_at_open:
+            for name, (items, size) in self.items.items():
+                if _memo_size(items) != size and name in self.shards[_shard(name)][1]:
+                    dirty.add(_shard(name))
+        for shard in sorted(dirty):
+            write_cache(*self.shards[shard])
+        self.dirty.clear()
+        self.memo_writes_at_open = memo_writes()
+        self.items = {name: (items, _memo_size(items)) for name, (items, _) in self.items.items()}
+
+    memo_writes_at_open = 0
+
+
+def _memo_size(items: list) -> int:
+    return sum(len(item.__dict__.get("_memo") or ()) for item in items)

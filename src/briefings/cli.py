@@ -30,7 +30,8 @@ class Ctx:
 
             from .library import open_library
 
-            self._library = open_library(self.project.content)
+            self._library = open_library(self.project.content, save_cache=False)
+            click.get_current_context().call_on_close(self._library.content.save_cache)  # also on exit 1
             gc.freeze()  # the library lives until the command ends: spare later collections from walking it
         return self._library
 

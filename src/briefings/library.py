@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from . import model as m
 from .errors import BriefingsError, DuplicateIdError, ErrorGroup, Location, ReferenceError_, did_you_mean
-from .load import Content, load_content, locate
+from .load import Content, load_content, locate, remember
 
 INLINE = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
 INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling", "persoon", "document",
@@ -26,29 +26,44 @@ INCLUDED = ("bestand", "inhoud")  # Link.loc of a reference inside the text of a
 class Link:
     """One reference from an item (or a part of it) to another item. Its location is found when asked.
 
-    A plain class with slots: a large library has hundreds of thousands of links."""
+    A plain class with slots: a large library has hundreds of thousands of links. The model object
+    holding the reference (`owner`) is found from the item by `prefix` only when a location is asked."""
 
-    __slots__ = ("source", "field", "target", "kind", "owner", "loc", "inline", "text", "offset", "_location")
+    __slots__ = ("source", "field", "target", "kind", "prefix", "loc", "inline", "offset", "_owner", "_location")
 
-    def __init__(self, source: m.Item, field: str, target: str, kind: str, owner: BaseModel, loc: tuple,
-                 inline: bool = False, text: str = "", offset: int = 0):
+    def __init__(self, source: m.Item, field: str, target: str, kind: str, prefix: tuple, loc: tuple,
+                 inline: bool = False, offset: int = 0):
         self.source = source
         self.field = field
         self.target = target
         self.kind = kind
-        self.owner = owner  # the model object holding the reference, and the path to it there
-        self.loc = loc
+        self.prefix = prefix  # the path from the item to the model object holding the reference
+        self.loc = loc  # the path from that object to the reference (or INCLUDED)
         self.inline = inline
-        self.text = text  # inline references: the text holding it and where
-        self.offset = offset
+        self.offset = offset  # inline references: where in the text
+        self._owner = None
         self._location = None
+
+    @property
+    def owner(self) -> BaseModel:
+        if self._owner is None:
+            self._owner = follow(self.source, self.prefix)
+        return self._owner
+
+    @property
+    def text(self) -> str:
+        """The text holding an inline reference."""
+        if self.loc is INCLUDED:
+            return self.owner._inhoud or ""
+        return field_text(self.owner, self.loc) if self.inline else ""
 
     @property
     def location(self) -> Location:
         if self._location is None:
             if self.loc is INCLUDED:  # a reference in an included file: its own line and column
-                line = self.text.count("\n", 0, self.offset) + 1
-                col = self.offset - self.text.rfind("\n", 0, self.offset)
+                text = self.text
+                line = text.count("\n", 0, self.offset) + 1
+                col = self.offset - text.rfind("\n", 0, self.offset)
                 self._location = Location(self.owner._inhoud_pad, line, col)
             elif self.inline:
                 self._location = _inline_location(self.owner, self.loc, self.text, self.offset)
@@ -58,6 +73,19 @@ class Link:
 
     def __repr__(self) -> str:
         return f"Link({self.source.id} {self.field} → {self.kind}:{self.target})"
+
+
+def follow(obj, path: tuple):
+    """The object at path (field names and list indexes) below obj."""
+    for step in path:
+        obj = obj[step] if isinstance(step, int) else getattr(obj, step)
+    return obj
+
+
+def field_text(owner: BaseModel, loc: tuple) -> str:
+    """The text of a field (name,) or of one entry of a list field (name, index)."""
+    value = getattr(owner, loc[0])
+    return value[loc[1]] if len(loc) > 1 else value
 
 
 def _field_meta(cls: type[BaseModel]) -> dict[str, tuple[str | None, bool]]:
@@ -167,28 +195,48 @@ def _may_hold_model(annotation) -> bool:
 
 def walk_refs(item: m.Item) -> Iterator[Link]:
     """Every reference an item makes, through fields and inline [[kind:id]] text, nested models included."""
-    found: list[Link] = []
-    _collect_refs(item, item, (), found)
-    return iter(found)
+    return iter(_links(item))
 
 
-def _collect_refs(item: m.Item, obj: BaseModel, prefix: tuple, found: list[Link]) -> None:
+def _links(item: m.Item) -> list[Link]:
+    found = []
+    for label, target, kind, prefix, loc, inline, offset in ref_facts(item):
+        if loc is INCLUDED:  # the text of an included file: read when the library loads, so never memoised
+            bijlage = follow(item, prefix)
+            for match in INLINE.finditer(bijlage._inhoud or ""):
+                found.append(Link(item, label, match.group(2), match.group(1), prefix, INCLUDED, True,
+                                  match.start()))
+        else:
+            found.append(Link(item, label, target, kind, prefix, loc, inline, offset))
+    return found
+
+
+def ref_facts(item: m.Item) -> list[tuple]:
+    """(field label, target, kind, prefix, loc, inline, offset) of every reference the item's own content
+    makes. They depend on nothing else, so they are kept with the item (and in the parse cache)."""
+    return remember(item, "refs", _item_refs)
+
+
+def _item_refs(item: m.Item) -> list[tuple]:
+    found: list[tuple] = []
+    _collect_refs(item, (), found)
+    return found
+
+
+def _collect_refs(obj: BaseModel, prefix: tuple, found: list[tuple]) -> None:
     values = obj.__dict__
-    if type(obj) is m.Bijlage and obj._inhoud:  # the text of an included file (bestand)
-        label = ".".join(str(p) for p in prefix + ("bestand",))
-        for match in INLINE.finditer(obj._inhoud):
-            found.append(Link(item, label, match.group(2), match.group(1), obj, INCLUDED, True, obj._inhoud,
-                              match.start()))
+    if type(obj) is m.Bijlage and values.get("bestand") is not None:  # the included file's references, later
+        found.append((".".join(str(p) for p in prefix + ("bestand",)), "", "", prefix, INCLUDED, True, 0))
     for name, kind, is_md, nested in _walk_fields(type(obj)):
         value = values.get(name)
         if value is None:
             continue
         label = ".".join(str(p) for p in prefix + (name,)) if prefix else name
         if kind and isinstance(value, str):
-            found.append(Link(item, label, value, kind, obj, (name,)))
+            found.append((label, value, kind, prefix, (name,), False, 0))
         elif kind and isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             for i, target in enumerate(value):
-                found.append(Link(item, label, target, kind, obj, (name, i)))
+                found.append((label, target, kind, prefix, (name, i), False, 0))
         if is_md:
             texts = value if isinstance(value, list) else [value]
             for i, text in enumerate(texts):
@@ -196,16 +244,15 @@ def _collect_refs(item: m.Item, obj: BaseModel, prefix: tuple, found: list[Link]
                     continue
                 sub = (name, i) if isinstance(value, list) else (name,)
                 for match in INLINE.finditer(text):
-                    found.append(Link(item, label, match.group(2), match.group(1), obj, sub, True, text,
-                                      match.start()))
+                    found.append((label, match.group(2), match.group(1), prefix, sub, True, match.start()))
         if not nested:
             continue
         if isinstance(value, BaseModel) and not isinstance(value, m.Item):
-            _collect_refs(item, value, prefix + (name,), found)
+            _collect_refs(value, prefix + (name,), found)
         elif isinstance(value, list):
             for i, child in enumerate(value):
                 if isinstance(child, BaseModel) and not isinstance(child, m.Item):
-                    _collect_refs(item, child, prefix + (name, i), found)
+                    _collect_refs(child, prefix + (name, i), found)
 
 
 # Kinds a document pulls in when an included item refers to them. References to questions,
@@ -398,5 +445,11 @@ class Library:
         return items
 
 
-def open_library(root: Path) -> Library:
-    return Library(load_content(root))
+def open_library(root: Path, save_cache: bool = True) -> Library:
+    """Load and resolve a library. With save_cache=False, call lib.content.save_cache() when done."""
+    content = load_content(root, save_cache=save_cache)
+    try:
+        return Library(content)
+    except BriefingsError:
+        content.save_cache()  # the files themselves are fine: keep them parsed for the run after the fix
+        raise

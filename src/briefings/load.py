@@ -46,6 +46,35 @@ class Content:
     items: list[m.Item] = field(default_factory=list)
     cijferbestanden: list[m.CijferBestand] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    cache: object = None  # the ParseCache, when the library is large enough to use one
+
+    def save_cache(self) -> None:
+        """Store what this run parsed and derived, for the next run (a no-op without a cache)."""
+        if self.cache is not None:
+            self.cache.save()
+
+
+_MEMO_WRITES = [0]
+
+
+def remember(item: m.Item, key, compute):
+    """A fact derived from the item's own content alone, computed once and kept on the item.
+
+    The parse cache stores items with these facts, so a warm run skips deriving them. Only facts
+    that depend on nothing but the item's file may be kept here: the cache is checked against
+    that file (and against the code that derives them), nothing else."""
+    memo = item.__dict__.get("_memo")
+    if memo is None:
+        memo = item.__dict__["_memo"] = {}
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = compute(item)
+        _MEMO_WRITES[0] += 1
+    return found
+
+
+def memo_writes() -> int:
+    return _MEMO_WRITES[0]
 
 
 def locate(obj: BaseModel, *loc) -> Location:
@@ -190,8 +219,11 @@ def content_files(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
-def load_content(root: Path) -> Content:
-    """Load every content file under root. All errors are gathered, then raised together."""
+def load_content(root: Path, save_cache: bool = True) -> Content:
+    """Load every content file under root. All errors are gathered, then raised together.
+
+    With save_cache=False the caller saves the parse cache (Content.save_cache) once it is done,
+    so that facts derived later are stored in the same write."""
     root = Path(root)
     if not root.is_dir():
         raise ContentError(f"content folder not found: {display_path(root)}", Location(display_path(root)),
@@ -219,7 +251,9 @@ def load_content(root: Path) -> Content:
         if collecting:
             gc.enable()
     if cache is not None and not errors:
-        cache.save()
+        content.cache = cache
+        if save_cache:
+            cache.save()
     for item in content.items:
         if isinstance(item, m.Document):
             for bijlage in item.bijlagen:
@@ -283,6 +317,7 @@ def _load_files(content: Content, files: list[tuple[str, Path]], cache, errors: 
                 continue
             if cache is not None:
                 cache.put(path, shown, obj)
+        first = len(content.items)
         if isinstance(obj, m.CijferBestand):
             content.cijferbestanden.append(obj)
             for cijfer in obj.cijfers:
@@ -292,14 +327,16 @@ def _load_files(content: Content, files: list[tuple[str, Path]], cache, errors: 
                 if cijfer.peildatum is None:
                     cijfer.peildatum = obj.peildatum
                 content.items.append(cijfer)
-            continue
-        content.items.append(obj)
-        for attr in ("bevindingen", "aanbevelingen"):
-            for child in getattr(obj, attr, ()):
-                child._parent = obj.id
-                content.items.append(child)
-        if isinstance(obj, m.Prestatieafspraken):
-            for doel in obj.doelen:
-                for afspraak in doel.afspraken:
-                    afspraak._parent = obj.id
-                    content.items.append(afspraak)
+        else:
+            content.items.append(obj)
+            for attr in ("bevindingen", "aanbevelingen"):
+                for child in getattr(obj, attr, ()):
+                    child._parent = obj.id
+                    content.items.append(child)
+            if isinstance(obj, m.Prestatieafspraken):
+                for doel in obj.doelen:
+                    for afspraak in doel.afspraken:
+                        afspraak._parent = obj.id
+                        content.items.append(afspraak)
+        if cache is not None:
+            cache.note(path, content.items[first:])
