@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from . import model as m
 from .errors import BriefingsError, Location, did_you_mean
-from .library import INLINE, Library, _field_meta, _inline_location, _may_hold_model
-from .load import locate
+from .library import INLINE, Library, _field_meta, _inline_location, _may_hold_model, field_text, follow
+from .load import locate, remember
 from .project import CHECK_DEFAULTS
 from .report import SEVERITIES, Finding, sort_findings
 
@@ -68,12 +68,27 @@ def describe_rules(project=None) -> str:
 
 
 class Text(NamedTuple):  # a tuple: large libraries make many of them
-    """One piece of text inside an item: the model object holding it, its path there, and the text."""
+    """One piece of text inside an item: the path to the model object holding it, the path from there
+    to the text, the field as shown in messages, and the text."""
 
-    obj: BaseModel
+    prefix: tuple
     loc: tuple
     field: str
     text: str
+
+
+class Found(NamedTuple):
+    """A match of a pattern in an item's text, kept as plain data so that it can be cached with the item."""
+
+    prefix: tuple  # the model object holding the text, from the item
+    loc: tuple  # the text, from that object
+    field: str
+    start: int
+    matched: str
+    groups: tuple
+
+    def group(self, n: int = 0) -> str:
+        return self.matched if n == 0 else self.groups[n - 1]
 
 
 class Context:
@@ -83,8 +98,6 @@ class Context:
         self.documents = documents  # the documents in scope
         self.scope = {d.id for d in documents}
         self.today = today
-        self._texts: dict[tuple[str, bool], list[Text]] = {}
-        self._scans: dict[tuple, list[tuple[Text, re.Match]]] = {}
 
     @cached_property
     def uses(self) -> dict[str, list[m.Item]]:
@@ -102,27 +115,17 @@ class Context:
     def used_in_scope(self, item: m.Item) -> list[m.Document]:
         return [d for d in self.used_by.get(item.id, ()) if d.id in self.scope]
 
-    def texts(self, item: m.Item, markdown_only: bool = False) -> list[Text]:
-        key = (item.id, markdown_only)
-        found = self._texts.get(key)
-        if found is None:
-            if markdown_only:  # the Markdown texts are the free texts of Markdown fields, in the same order
-                found = [t for t in self.texts(item) if _field_meta(type(t.obj))[t.loc[0]][1]]
-            else:
-                found = list(_iter_texts(item, False))
-            self._texts[key] = found
-        return found
-
-    def where(self, text: Text, start: int) -> Location:
-        """The file position of text.text[start]: exact line and column, also inside folded scalars."""
-        return _inline_location(text.obj, text.loc, text.text, start)
+    def where(self, item: m.Item, found: Found) -> Location:
+        """The file position of a match: exact line and column, also inside folded scalars."""
+        owner = follow(item, found.prefix)
+        return _inline_location(owner, found.loc, field_text(owner, found.loc), found.start)
 
 
 _INTERNAL = {(m.Vraag, "notitie")}  # never exported, so free text there is not checked for placeholders
 
 
 def _text_fields(cls: type[BaseModel]) -> list[tuple[str, bool, bool, bool]]:
-    """(name, is Markdown, is free text, may hold models) for the fields _iter_texts looks at."""
+    """(name, is Markdown, is free text, may hold models) for the fields _texts looks at."""
     cached = cls.__dict__.get("_briefings_texts")
     if cached is None:
         cached = []
@@ -136,11 +139,11 @@ def _text_fields(cls: type[BaseModel]) -> list[tuple[str, bool, bool, bool]]:
     return cached
 
 
-def _iter_texts(item: m.Item, markdown_only: bool) -> Iterator[Text]:
+def _texts(item: m.Item, markdown_only: bool) -> list[Text]:
     """Every Markdown (or, with markdown_only=False, every free-text) field of an item, nested models included."""
     found: list[Text] = []
     _collect_texts(item, (), markdown_only, found)
-    return iter(found)
+    return found
 
 
 def _collect_texts(obj: BaseModel, prefix: tuple, markdown_only: bool, found: list[Text]) -> None:
@@ -151,12 +154,12 @@ def _collect_texts(obj: BaseModel, prefix: tuple, markdown_only: bool, found: li
             continue
         wanted = is_md if markdown_only else free
         if wanted and isinstance(value, str):
-            found.append(Text(obj, (name,), ".".join(str(p) for p in prefix + (name,)) if prefix else name, value))
+            found.append(Text(prefix, (name,), ".".join(str(p) for p in prefix + (name,)) if prefix else name, value))
         elif wanted and isinstance(value, list):
             label = ".".join(str(p) for p in prefix + (name,)) if prefix else name
             for i, text in enumerate(value):
                 if isinstance(text, str):
-                    found.append(Text(obj, (name, i), label, text))
+                    found.append(Text(prefix, (name, i), label, text))
         if not nested:
             continue
         if isinstance(value, BaseModel) and not isinstance(value, m.Item):
@@ -208,23 +211,26 @@ INLINE_ANY = re.compile(r"\[\[[^\]]*\]\]")  # any [[...]], masked out before loo
 INLINE_BIJLAGE = re.compile(INLINE.pattern.replace("([a-z]+)", "(bijlage)", 1))
 
 
-def _scan(ctx: Context, item: m.Item, pattern: re.Pattern, markdown_only: bool = False,
-          mask_refs: bool = False) -> list[tuple[Text, re.Match]]:
-    """Every match of pattern in the texts of an item (ctx.where(text, match.start()) locates one).
-    Remembered per item, as several documents may use the same item."""
-    key = (item.id, pattern.pattern, markdown_only, mask_refs)
-    found = ctx._scans.get(key)
-    if found is None:
-        found = ctx._scans[key] = []
-        may_match = _PREFILTERS.get(pattern)
-        for text in ctx.texts(item, markdown_only):
-            if may_match is not None and not may_match(text.text):
-                continue
-            haystack = INLINE_ANY.sub(lambda x: " " * len(x.group()), text.text) if mask_refs and "[[" in text.text \
-                else text.text
-            for match in pattern.finditer(haystack):
-                found.append((text, match))
-    return found
+def _scan(item: m.Item, pattern: re.Pattern, markdown_only: bool = False, mask_refs: bool = False) -> list[Found]:
+    """Every match of pattern in the texts of an item (ctx.where(item, found) locates one).
+
+    The matches depend on the item's own text alone, so they are kept with it (and in the parse cache)."""
+    return remember(item, ("scan", _PATTERN_NAMES[pattern], markdown_only, mask_refs),
+                    lambda it: _find(it, pattern, markdown_only, mask_refs))
+
+
+def _find(item: m.Item, pattern: re.Pattern, markdown_only: bool, mask_refs: bool) -> list[Found] | tuple:
+    found = []
+    may_match = _PREFILTERS.get(pattern)
+    for text in _texts(item, markdown_only):
+        if may_match is not None and not may_match(text.text):
+            continue
+        haystack = INLINE_ANY.sub(lambda x: " " * len(x.group()), text.text) if mask_refs and "[[" in text.text \
+            else text.text
+        for match in pattern.finditer(haystack):
+            found.append(Found(text.prefix, text.loc, text.field, match.start(), text.text[match.start():match.end()],
+                               match.groups()))
+    return found or ()  # one shared empty tuple in the cache for the many items without matches
 
 
 # --- rules -------------------------------------------------------------------------------------------------
@@ -240,8 +246,8 @@ LITERAL = re.compile(
 @rule("literal-figure", "warning", "a percentage or count of people typed in text instead of [[cijfer:id]]")
 def literal_figure(ctx: Context) -> Iterator[Hit]:
     for item in ctx.lib.by_id.values():
-        for text, match in _scan(ctx, item, LITERAL, markdown_only=True, mask_refs=True):
-            yield Hit(ctx.where(text, match.start()), f"literal figure '{match.group()}' in {item.kind} '{item.id}' ({text.field})", (item.id,),
+        for found in _scan(item, LITERAL, markdown_only=True, mask_refs=True):
+            yield Hit(ctx.where(item, found), f"literal figure '{found.group()}' in {item.kind} '{item.id}' ({found.field})", (item.id,),
                       "type the figure once in cijfers/ and cite it as [[cijfer:id]]")
 
 
@@ -338,8 +344,8 @@ def placeholder(ctx: Context) -> Iterator[Hit]:
             continue
         final = [d for d in docs if d.status == "definitief"]
         users = "" if docs == [item] else f", used by {_doc_list(final or docs)}"
-        for text, match in _scan(ctx, item, PLACEHOLDER):
-            yield Hit(ctx.where(text, match.start()), f"placeholder '{match.group()}' in {item.kind} '{item.id}' ({text.field}){users}"
+        for found in _scan(item, PLACEHOLDER):
+            yield Hit(ctx.where(item, found), f"placeholder '{found.group()}' in {item.kind} '{item.id}' ({found.field}){users}"
                       + (" (definitief)" if final else ""), (item.id, *(d.id for d in docs)),
                       "fill in the text before the document is final", demote=0 if final else 1)
 
@@ -357,6 +363,9 @@ _DIGIT = re.compile(r"\d")
 
 # Cheap tests a text must pass before a pattern can match it: most texts fail them, and the
 # patterns are slow to run over all text of a large library.
+_PATTERN_NAMES = {LITERAL: "literal", PLACEHOLDER: "placeholder", BIJLAGE_NUMMER: "bijlage-nummer",
+                  INLINE_BIJLAGE: "inline-bijlage", INLINE: "inline"}
+
 _PREFILTERS = {
     PLACEHOLDER: _placeholder_may_match,
     LITERAL: lambda text: _DIGIT.search(text) is not None,
@@ -389,21 +398,21 @@ def bijlage_missing(ctx: Context) -> Iterator[Hit]:
                 continue  # an included document is checked against its own attachments
             found = scans.get(item.id)
             if found is None:
-                found = scans[item.id] = (_scan(ctx, item, BIJLAGE_NUMMER, mask_refs=True),
-                                          _scan(ctx, item, INLINE_BIJLAGE, markdown_only=True))
+                found = scans[item.id] = (_scan(item, BIJLAGE_NUMMER, mask_refs=True),
+                                          _scan(item, INLINE_BIJLAGE, markdown_only=True))
             if not (found[0] or found[1]):
                 continue
-            for text, match in found[0]:
+            for match in found[0]:
                 label = match.group(1) + match.group(2).lower()
-                if isinstance(text.obj, m.Onderdeel) and text.loc[0] == "bijlagen":
+                if match.loc[0] == "bijlagen" and isinstance(follow(item, match.prefix), m.Onderdeel):
                     continue  # a section's list of attachments declares them
                 if int(match.group(1)) > len(doc.bijlagen) and label not in listed:
-                    yield Hit(ctx.where(text, match.start()), f"'{match.group()}' in {item.kind} '{item.id}', but document '{doc.id}' has "
+                    yield Hit(ctx.where(item, match), f"'{match.group()}' in {item.kind} '{item.id}', but document '{doc.id}' has "
                               f"{len(doc.bijlagen)} bijlage(n)", (item.id, doc.id),
                               "refer to the attachment as [[bijlage:id]] so the number follows the document")
-            for text, match in found[1]:
+            for match in found[1]:
                 if match.group(2) not in ids:
-                    yield Hit(ctx.where(text, match.start()), f"[[bijlage:{match.group(2)}]] in {item.kind} '{item.id}', but document "
+                    yield Hit(ctx.where(item, match), f"[[bijlage:{match.group(2)}]] in {item.kind} '{item.id}', but document "
                               f"'{doc.id}' has no bijlage '{match.group(2)}'", (item.id, doc.id),
                               did_you_mean(match.group(2), ids) or f"add it to the bijlagen of '{doc.id}'")
 

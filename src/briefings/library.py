@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from . import model as m
 from .errors import BriefingsError, DuplicateIdError, ErrorGroup, Location, ReferenceError_, did_you_mean
-from .load import Content, load_content, locate, remember
+from .load import FREEZE_MIN_FILES, Content, building, load_content, locate, remember
 
 INLINE = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
 INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling", "persoon", "document",
@@ -275,8 +275,9 @@ class Library:
         self.bijlage_ids: set[str] = set()
         self._uses: dict[str, list[m.Item]] = {}
         errors: list[BriefingsError] = []
-        self._index(errors)
-        self._resolve(errors)
+        with building(freeze=len(content.files) >= FREEZE_MIN_FILES):
+            self._index(errors)
+            self._resolve(errors)
         if errors:
             raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import gc
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -219,6 +220,26 @@ def content_files(root: Path) -> list[tuple[str, Path]]:
     return found
 
 
+FREEZE_MIN_FILES = 500
+
+
+@contextmanager
+def building(freeze: bool):
+    """Build many small objects without cycles: the garbage collector only costs time while they are made.
+
+    With freeze, the objects made so far are moved out of the collector's sight for good (gc.freeze):
+    a large library lives until the command ends, and a full collection would walk all of it again."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if freeze:
+            gc.freeze()
+        if collecting:
+            gc.enable()
+
+
 def load_content(root: Path, save_cache: bool = True) -> Content:
     """Load every content file under root. All errors are gathered, then raised together.
 
@@ -242,14 +263,9 @@ def load_content(root: Path, save_cache: bool = True) -> Content:
     files = content_files(root)
     from .cache import ParseCache
 
-    collecting = gc.isenabled()
-    gc.disable()  # loading builds many small objects and no cycles: collecting while loading only costs time
-    try:
+    with building(freeze=len(files) >= FREEZE_MIN_FILES):
         cache = ParseCache.open(root, len(files))
         _load_files(content, files, cache, errors)
-    finally:
-        if collecting:
-            gc.enable()
     if cache is not None and not errors:
         content.cache = cache
         if save_cache:
