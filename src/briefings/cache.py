@@ -14,6 +14,7 @@ BRIEFINGS_CACHE_DIR moves it. The near-duplicate check keeps its comparisons in 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import pickle
 import sys
@@ -73,9 +74,30 @@ def read_cache(path: Path):
         if hasattr(os, "getuid") and st.st_uid != os.getuid():
             return None
         with open(path, "rb") as handle:
-            return pickle.load(handle)
+            return _Unpickler(handle).load()
     except Exception:  # missing, damaged or foreign: only a slower run
         return None
+
+
+class _Pickler(pickle.Pickler):
+    """Leaves out loaded YAML data (kept on model objects for positions): the cache packs positions apart."""
+
+    def persistent_id(self, obj):
+        return "-" if type(obj) in _LEFT_OUT else None
+
+
+class _Unpickler(pickle.Unpickler):
+    def persistent_load(self, pid):
+        return None
+
+
+def _left_out() -> tuple:
+    from .yamlpos import PosDict, PosList
+
+    return (PosDict, PosList)
+
+
+_LEFT_OUT = _left_out()
 
 
 def write_cache(path: Path, obj) -> None:
@@ -88,7 +110,9 @@ def write_cache(path: Path, obj) -> None:
         for old in path.parent.glob(prefix + "*.pickle"):
             if old != path:
                 old.unlink(missing_ok=True)
-        write_bytes_atomic(path, pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+        write_bytes_atomic(path, buffer.getvalue())
     except OSError:
         pass
 
@@ -139,12 +163,15 @@ class ParseCache:
         entry = self.shards[_shard(name)][1].get(name)
         try:
             if entry is not None and entry[0] == self.key(path, shown):
-                return entry[1]
+                return entry[1], entry[2]
         except OSError:
             pass
         return None
 
     def put(self, path: Path, shown: str, obj) -> None:
+        """Cache a freshly parsed file: its object (without the loaded data) and its packed positions."""
+        from .yamlpos import pack_positions
+
         try:
             key = self.key(path, shown)
         except OSError:
@@ -152,11 +179,12 @@ class ParseCache:
         name = self.name(path)
         shard = _shard(name)
         entries = self.shards[shard][1]
-        if time.time_ns() - key[1] < RACY_SECONDS * 1_000_000_000:
+        packed = pack_positions(obj.__dict__.get("_raw"))
+        if packed is None or time.time_ns() - key[1] < RACY_SECONDS * 1_000_000_000:
             if entries.pop(name, None) is not None:
                 self.dirty.add(shard)
             return
-        entries[name] = (key, obj)
+        entries[name] = (key, obj, packed)
         self.dirty.add(shard)
 
     def note(self, path: Path, items: list) -> None:

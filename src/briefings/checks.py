@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from . import model as m
 from .errors import BriefingsError, Location, did_you_mean
 from .library import INLINE, Library, _field_meta, _inline_location, _may_hold_model, field_text, follow
-from .load import locate, remember
+from .load import locate, raw_of, remember
 from .project import CHECK_DEFAULTS
 from .report import SEVERITIES, Finding, sort_findings
 
@@ -172,7 +172,7 @@ def _collect_texts(obj: BaseModel, prefix: tuple, markdown_only: bool, found: li
 
 def _item_where(item: BaseModel, *loc) -> Location:
     """The position of a field when the file sets it, else of the item itself."""
-    raw = getattr(item, "_raw", None)
+    raw = raw_of(item)
     if loc and _has(raw, loc):
         return locate(item, *loc)
     return locate(item)
@@ -199,7 +199,7 @@ def _doc_list(docs) -> str:
 
 def _figure_where(lib: Library, cijfer: m.Cijfer, field: str) -> Location:
     """Where a figure's bron or peildatum is set: on the figure, else at the top of its file."""
-    if _has(getattr(cijfer, "_raw", None), (field,)):
+    if _has(raw_of(cijfer), (field,)):
         return locate(cijfer, field)
     for bestand in lib.content.cijferbestanden:
         if getattr(bestand, field) is not None and any(c is cijfer for c in bestand.cijfers):
@@ -323,7 +323,7 @@ def classification(ctx: Context) -> Iterator[Hit]:
     for doc in ctx.documents:
         level = m.CLASSIFICATIE_NIVEAU[doc.classificatie]
         for item in ctx.uses[doc.id][1:]:
-            mark = getattr(item, "classificatie", None)
+            mark = item.__dict__.get("classificatie")
             if mark and m.CLASSIFICATIE_NIVEAU[mark] > level:
                 yield Hit(_item_where(item, "classificatie"),
                           f"{item.kind} '{item.id}' is {mark} but document '{doc.id}' is {doc.classificatie}",
@@ -339,12 +339,15 @@ PLACEHOLDER = re.compile(
 def placeholder(ctx: Context) -> Iterator[Hit]:
     """One finding per placeholder, as severe as the most final document using it."""
     for item in ctx.lib.by_id.values():
+        matches = _scan(item, PLACEHOLDER)
+        if not matches:
+            continue
         docs = [item] if isinstance(item, m.Document) and item.id in ctx.scope else ctx.used_in_scope(item)
         if not docs:
             continue
         final = [d for d in docs if d.status == "definitief"]
         users = "" if docs == [item] else f", used by {_doc_list(final or docs)}"
-        for found in _scan(item, PLACEHOLDER):
+        for found in matches:
             yield Hit(ctx.where(item, found), f"placeholder '{found.group()}' in {item.kind} '{item.id}' ({found.field}){users}"
                       + (" (definitief)" if final else ""), (item.id, *(d.id for d in docs)),
                       "fill in the text before the document is final", demote=0 if final else 1)
@@ -426,7 +429,7 @@ def near_duplicate(ctx: Context) -> Iterator[Hit]:
     vragen = ctx.lib.items("vraag")
     texts = [" ".join(v.vraag.lower().split()) for v in vragen]
     # ratio(later, earlier) >= threshold for every pair, as difflib gives it; bounds spare most pairs
-    path = caches.cache_file(ctx.lib.root, "similar") if caches.enabled(len(ctx.lib.content.files)) else None
+    path = caches.cache_file(ctx.lib.root, "similar") if caches.enabled(len(ctx.lib.content.paths)) else None
     known = caches.read_cache(path) if path else None
     known = known if isinstance(known, SimilarityCache) else (SimilarityCache() if path else None)
     pairs = similar_pairs(texts, threshold, known)

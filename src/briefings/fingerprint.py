@@ -17,7 +17,7 @@ from pathlib import Path
 from . import model as m
 from .errors import BriefingsError, ContentError, Location
 from .library import Library, walk_refs
-from .load import display_path
+from .load import display_path, remember
 from .fmt import format_text
 from .writers.files import write_text_atomic
 
@@ -55,11 +55,20 @@ def _norm(value):
 
 def canonical(lib: Library, vraag: m.Vraag) -> str:
     """The canonical JSON a fingerprint is taken of: content only, key-sorted, whitespace-normalised."""
-    fields = {m.Cijfer: FIGURE_FIELDS, m.Bron: SOURCE_FIELDS, m.Maatregel: MEASURE_FIELDS}
     data: dict[str, dict] = {"cijfer": {}, "bron": {}, "maatregel": {}}
     for item in rests_on(lib, vraag):
-        data[item.kind][item.id] = {f: _norm(getattr(item, f)) for f in fields[type(item)]}
+        data[item.kind][item.id] = remember(item, "fingerprint", _content)
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+_FIELDS = {m.Cijfer: FIGURE_FIELDS, m.Bron: SOURCE_FIELDS, m.Maatregel: MEASURE_FIELDS}
+
+
+def _content(item: m.Item) -> dict:
+    """What of an item counts for the fingerprints of answers resting on it (its own file's content only:
+    a figure's bron and peildatum may come from the top of its file)."""
+    values = item.__dict__
+    return {f: _norm(values[f]) for f in _FIELDS[type(item)]}
 
 
 def fingerprint(lib: Library, vraag: m.Vraag) -> str:

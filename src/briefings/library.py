@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from . import model as m
 from .errors import BriefingsError, DuplicateIdError, ErrorGroup, Location, ReferenceError_, did_you_mean
-from .load import FREEZE_MIN_FILES, Content, building, load_content, locate, remember
+from .load import FREEZE_MIN_FILES, Content, building, load_content, locate, raw_of, remember
 
 INLINE = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
 INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling", "persoon", "document",
@@ -114,7 +114,7 @@ def _inline_location(obj: BaseModel, loc: tuple, text: str, offset: int) -> Loca
     from .yamlpos import position_of
 
     base = locate(obj, *loc)
-    pos = position_of(getattr(obj, "_raw", None), loc)
+    pos = position_of(raw_of(obj), loc)
     if pos is None or not base.line:
         return base
     lines = _source_lines(base.path)
@@ -274,8 +274,9 @@ class Library:
         self.refs: dict[str, list[Link]] = {}  # item id → the links it makes, in walk order
         self.bijlage_ids: set[str] = set()
         self._uses: dict[str, list[m.Item]] = {}
+        self._pulls_of: dict[str, tuple[m.Item, list[m.Item]]] = {}
         errors: list[BriefingsError] = []
-        with building(freeze=len(content.files) >= FREEZE_MIN_FILES):
+        with building(freeze=len(content.paths) >= FREEZE_MIN_FILES):
             self._index(errors)
             self._resolve(errors)
         if errors:
@@ -375,34 +376,43 @@ class Library:
         return list(known)
 
     def _find_uses(self, doc: m.Document) -> list[m.Item]:
-        seen: dict[str, m.Item] = {}
+        seen: dict[str, m.Item] = {doc.id: doc}
         queue: list[m.Item] = [doc]
-        head = 0
-        while head < len(queue):
-            item = queue[head]
-            head += 1
-            if item.id in seen:
+        for item in queue:  # breadth first; the queue grows while it is read
+            for target in self._pulls(item):
+                if target.id not in seen:
+                    seen[target.id] = target
+                    queue.append(target)
+        return queue
+
+    def _pulls(self, item: m.Item) -> list[m.Item]:
+        """The items an item brings into a document that uses it. For anything but a document this does not
+        depend on the document, so it is found once per item."""
+        if isinstance(item, m.Document):
+            return self._find_pulls(item)
+        found = self._pulls_of.get(item.id)
+        if found is None or found[0] is not item:
+            found = self._pulls_of[item.id] = (item, self._find_pulls(item))
+        return found[1]
+
+    def _find_pulls(self, item: m.Item) -> list[m.Item]:
+        pulled: list[m.Item] = []
+        is_document = isinstance(item, m.Document)
+        links = self.refs.get(item.id) if self.by_id.get(item.id) is item else None
+        for link in walk_refs(item) if links is None else links:
+            if link.kind == "bijlage":
                 continue
-            seen[item.id] = item
-            extra: list[m.Item] = []
-            links = self.refs.get(item.id) if self.by_id.get(item.id) is item else None
-            for link in walk_refs(item) if links is None else links:
-                if link.kind == "bijlage":
-                    continue
-                target = self.by_id.get(link.target)
-                if target is None:
-                    continue
-                if isinstance(item, m.Document) or link.kind in _FOLLOW:
-                    extra.append(target)
-            if isinstance(item, m.Document):
-                extra += self._overview_items(item)
-            parent = self.parent(item)
-            if parent is not None:
-                extra.append(parent)
-            if isinstance(item, m.Prestatieafspraken):
-                extra += [a for d in item.doelen for a in d.afspraken]
-            queue.extend(x for x in extra if x.id not in seen)
-        return list(seen.values())
+            target = self.by_id.get(link.target)
+            if target is not None and (is_document or link.kind in _FOLLOW):
+                pulled.append(target)
+        if is_document:
+            pulled += self._overview_items(item)
+        parent = self.parent(item)
+        if parent is not None:
+            pulled.append(parent)
+        if isinstance(item, m.Prestatieafspraken):
+            pulled += [a for d in item.doelen for a in d.afspraken]
+        return pulled
 
 
     def _overview_items(self, doc: m.Document) -> list[m.Item]:

@@ -46,8 +46,12 @@ class Content:
     root: Path
     items: list[m.Item] = field(default_factory=list)
     cijferbestanden: list[m.CijferBestand] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # every content file, as text
     cache: object = None  # the ParseCache, when the library is large enough to use one
+
+    @property
+    def files(self) -> list[Path]:
+        return [Path(p) for p in self.paths]
 
     def save_cache(self) -> None:
         """Store what this run parsed and derived, for the next run (a no-op without a cache)."""
@@ -80,10 +84,35 @@ def memo_writes() -> int:
 
 def locate(obj: BaseModel, *loc) -> Location:
     """Where a model object, or one of its fields (loc), stands in its file."""
-    raw = getattr(obj, "_raw", None)
     path = getattr(obj, "_path", "") or "?"
+    if not loc and isinstance(obj, m.Item) and obj._line:
+        return Location(path, obj._line, obj._col)
+    raw = raw_of(obj)
     pos = position_of(raw, tuple(loc)) if raw is not None else None
     return Location(path, pos.line, pos.col) if pos else Location(path)
+
+
+# Files loaded from the parse cache keep their positions packed until a location is asked for:
+# shown path → [(the file's object, packed positions)].
+_PACKED: dict[str, list[tuple[BaseModel, bytes]]] = {}
+
+
+def raw_of(obj: BaseModel):
+    """The loaded data of a model object, with positions (yamlpos.PosDict); None if unknown.
+    For a file from the parse cache the values are left out: only positions and keys are there."""
+    raw = obj.__dict__.get("_raw")
+    if raw is None:
+        path = getattr(obj, "_path", None)
+        for top, packed in _PACKED.pop(path, ()) if path else ():
+            from .yamlpos import unpack_positions
+
+            _attach(top, unpack_positions(packed), path)
+        raw = obj.__dict__.get("_raw")
+    return raw
+
+
+def keep_packed(shown: str, obj: BaseModel, packed: bytes) -> None:
+    _PACKED.setdefault(shown, []).append((obj, packed))
 
 
 def _attach(obj, raw, path: str) -> None:
@@ -172,11 +201,12 @@ def _translate(exc: ValidationError, cls: type[BaseModel], raw, path: str) -> li
     return errors
 
 
-def parse_file(path: Path, folder: str, shown: str | None = None):
+def parse_file(path: Path | str, folder: str, shown: str | None = None):
     """One content file → a validated model object (not yet indexed)."""
     shown = shown or display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
     except UnicodeDecodeError as exc:
         raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
     except OSError as exc:
@@ -207,16 +237,34 @@ def parse_file(path: Path, folder: str, shown: str | None = None):
 
 def content_files(root: Path) -> list[tuple[str, Path]]:
     """(folder, path) for every content file, in a stable order."""
-    found = []
+    return [(folder, Path(path)) for folder, path in _content_paths(root)]
+
+
+def _content_paths(root: Path) -> list[tuple[str, str]]:
+    """(folder, path as text) for every content file: files of a folder by name, then its subfolders
+    by name. Hidden files and folders are left out. (Text, not Path: a large library has many.)"""
+    found: list[tuple[str, str]] = []
+
+    def walk(folder: str, directory: str) -> None:
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        subfolders = []
+        for entry in entries:
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir():
+                if not entry.is_symlink():  # as os.walk: a linked folder is not followed
+                    subfolders.append(entry.path)
+            elif name.endswith(SUFFIXES):
+                found.append((folder, entry.path))
+        for sub in subfolders:
+            walk(folder, sub)
+
     for folder in m.KINDS:
-        directory = root / folder
-        if not directory.is_dir():
-            continue
-        for dirpath, dirnames, filenames in os.walk(directory):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if name.endswith(SUFFIXES) and not name.startswith("."):
-                    found.append((folder, Path(dirpath) / name))
+        walk(folder, os.path.join(str(root), folder))
     return found
 
 
@@ -260,7 +308,7 @@ def load_content(root: Path, save_cache: bool = True) -> Content:
                 did_you_mean(p.name, m.KINDS) or f"folders are: {', '.join(m.KINDS)}",
             )
         )
-    files = content_files(root)
+    files = _content_paths(root)
     from .cache import ParseCache
 
     with building(freeze=len(files) >= FREEZE_MIN_FILES):
@@ -308,21 +356,23 @@ def read_include(root: Path, bijlage: m.Bijlage) -> None:
     bijlage._inhoud_pad = shown
 
 
-def _shown_paths(root: Path, files: list[tuple[str, Path]]) -> list[str]:
+def _shown_paths(root: Path, files: list[tuple[str, str]]) -> list[str]:
     """display_path of every file, without a relpath per file when the root is shown relative."""
     shown_root = display_path(root)
     if os.path.isabs(shown_root) or shown_root.startswith(".."):
         return [display_path(path) for _, path in files]
     prefix = len(str(root)) + 1
-    return [os.path.join(shown_root, str(path)[prefix:]) if shown_root != "." else str(path)[prefix:]
-            for _, path in files]
+    return [os.path.join(shown_root, path[prefix:]) if shown_root != "." else path[prefix:] for _, path in files]
 
 
-def _load_files(content: Content, files: list[tuple[str, Path]], cache, errors: list[BriefingsError]) -> None:
+def _load_files(content: Content, files: list[tuple[str, str]], cache, errors: list[BriefingsError]) -> None:
     for (folder, path), shown in zip(files, _shown_paths(content.root, files)):
-        content.files.append(path)
-        obj = cache.get(path, shown) if cache is not None else None
-        if obj is None:
+        content.paths.append(path)
+        found = cache.get(path, shown) if cache is not None else None
+        if found is not None:
+            obj, packed = found
+            keep_packed(shown, obj, packed)
+        else:
             try:
                 obj = parse_file(path, folder, shown)
             except ErrorGroup as group:
@@ -346,7 +396,7 @@ def _load_files(content: Content, files: list[tuple[str, Path]], cache, errors: 
         else:
             content.items.append(obj)
             for attr in ("bevindingen", "aanbevelingen"):
-                for child in getattr(obj, attr, ()):
+                for child in obj.__dict__.get(attr, ()):
                     child._parent = obj.id
                     content.items.append(child)
             if isinstance(obj, m.Prestatieafspraken):

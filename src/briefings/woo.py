@@ -13,7 +13,7 @@ from typing import Iterable, Iterator
 
 from . import model as m
 from .errors import BriefingsError, ClassificationError, EmbargoError, ErrorGroup, Location
-from .load import locate
+from .load import locate, raw_of
 
 WOO_CODE = "5.1.2e"
 SOURCE_CODE = "5.1, 2, e"  # how the released sources print a name they redacted
@@ -46,7 +46,7 @@ def marking(lib, item) -> str | None:
 
 def _where(obj, field_name: str) -> Location:
     """The field's position when the file sets it, else the item's own."""
-    raw = getattr(obj, "_raw", None)
+    raw = raw_of(obj)
     if isinstance(raw, dict) and field_name in raw:
         return locate(obj, field_name)
     return locate(obj)

@@ -209,6 +209,52 @@ for _cls in (_Loader, _PyLoader):
     _cls.add_multi_constructor("tag:yaml.org,2002:python/", _refuse_tag)
 
 
+def pack_positions(data) -> bytes | None:
+    """The positions in loaded data, without its values, as compact bytes (for the parse cache).
+    None when a key cannot be packed (a date as a key, say)."""
+    import marshal
+
+    try:
+        return marshal.dumps(_positions_only(data, 0))
+    except (ValueError, RecursionError):
+        return None
+
+
+def _positions_only(data, depth: int):
+    if depth > MAX_DEPTH:
+        raise ValueError("nested too deeply")
+    if isinstance(data, PosDict):
+        keys = tuple(data)
+        return (0, data._at, keys, tuple(data._kv[k] for k in keys),
+                tuple(_positions_only(data[k], depth + 1) for k in keys))
+    if isinstance(data, PosList):
+        return (1, data._at, tuple(data._items), tuple(_positions_only(v, depth + 1) for v in data))
+    return None
+
+
+def unpack_positions(packed: bytes):
+    """pack_positions undone: PosDicts and PosLists that answer position_of; every plain value is None."""
+    import marshal
+
+    return _rebuild(marshal.loads(packed))
+
+
+def _rebuild(tree):
+    if tree is None:
+        return None
+    if tree[0] == 0:
+        _, at, keys, packed, children = tree
+        data = PosDict(zip(keys, map(_rebuild, children)))
+        data._at = at
+        data._kv = dict(zip(keys, packed))
+        return data
+    _, at, items, children = tree
+    data = PosList(map(_rebuild, children))
+    data._at = at
+    data._items = list(items)
+    return data
+
+
 def _error(loader: _Loader, mark, message: str) -> ContentError:
     return ContentError(message, Location(loader.path, mark.line + 1, mark.column + 1))
 
