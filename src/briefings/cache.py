@@ -24,7 +24,7 @@ from pathlib import Path
 
 AUTO_MIN_FILES = 500
 RACY_SECONDS = 2  # a file changed this recently may change again within the same timestamp: not cached
-_CODE = ("model.py", "yamlpos.py", "load.py", "cache.py", "library.py", "checks.py")
+_CODE = "*.py"  # every module: facts kept with the items (load.remember) are derived all over the package
 
 
 def _setting() -> str:
@@ -47,12 +47,12 @@ def _code_key() -> str:
 
     here = Path(__file__).parent
     parts = [__version__, pydantic.VERSION, sys.version]
-    for name in _CODE:
+    for path in sorted(here.glob(_CODE)):
         try:
-            st = os.stat(here / name)
-            parts.append(f"{name}:{st.st_mtime_ns}:{st.st_size}")
+            st = os.stat(path)
+            parts.append(f"{path.name}:{st.st_mtime_ns}:{st.st_size}")
         except OSError:
-            parts.append(name)
+            parts.append(path.name)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
@@ -132,7 +132,6 @@ class ParseCache:
         self.prefix = len(str(root)) + 1
         self.seen: set[str] = set()
         self.dirty: set[int] = set()
-        self.items: dict[str, tuple[list, int]] = {}  # file → (its items, memo entries when it was loaded)
 
     @classmethod
     def open(cls, root: Path, n_files: int) -> "ParseCache | None":
@@ -143,11 +142,7 @@ class ParseCache:
             path = cache_file(root, f"parsed.{i}")
             entries = read_cache(path)
             shards.append((path, entries if isinstance(entries, dict) else {}))
-        from .load import memo_writes
-
-        cache = cls(Path(root), shards)
-        cache.memo_writes_at_open = memo_writes()
-        return cache
+        return cls(Path(root), shards)
 
     @staticmethod
     def key(path: Path, shown: str):
@@ -187,13 +182,9 @@ class ParseCache:
         entries[name] = (key, obj, packed)
         self.dirty.add(shard)
 
-    def note(self, path: Path, items: list) -> None:
-        """Remember which items came from a file, to see at save time whether facts were added to them."""
-        self.items[self.name(path)] = (items, _memo_size(items))
-
     def save(self) -> None:
         """Write the shards that changed; files no longer in the library are dropped."""
-        from .load import memo_writes
+        from .load import take_written
 
         dirty = set(self.dirty)
         for shard, (_, entries) in enumerate(self.shards):
@@ -202,18 +193,13 @@ class ParseCache:
                 del entries[name]
             if stale:
                 dirty.add(shard)
-        if memo_writes() != self.memo_writes_at_open:
-            for name, (items, size) in self.items.items():
-                if _memo_size(items) != size and name in self.shards[_shard(name)][1]:
-                    dirty.add(_shard(name))
+        written = take_written()  # files whose items gained facts: their shards change too
+        if written:
+            for shard, (_, entries) in enumerate(self.shards):
+                if any(entry[0][0] in written for entry in entries.values()):
+                    dirty.add(shard)
         for shard in sorted(dirty):
             write_cache(*self.shards[shard])
         self.dirty.clear()
-        self.memo_writes_at_open = memo_writes()
-        self.items = {name: (items, _memo_size(items)) for name, (items, _) in self.items.items()}
-
-    memo_writes_at_open = 0
 
 
-def _memo_size(items: list) -> int:
-    return sum(len(item.__dict__.get("_memo") or ()) for item in items)

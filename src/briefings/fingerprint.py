@@ -55,20 +55,24 @@ def _norm(value):
 
 def canonical(lib: Library, vraag: m.Vraag) -> str:
     """The canonical JSON a fingerprint is taken of: content only, key-sorted, whitespace-normalised."""
-    data: dict[str, dict] = {"cijfer": {}, "bron": {}, "maatregel": {}}
+    parts: dict[str, dict[str, str]] = {"bron": {}, "cijfer": {}, "maatregel": {}}  # in key order
     for item in rests_on(lib, vraag):
-        data[item.kind][item.id] = remember(item, "fingerprint", _content)
-    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        parts[item.kind][item.id] = remember(item, "fingerprint", _content)
+    # json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) of the kind → id → fields
+    # mapping, put together from each item's own encoded fields (ids need no escaping: see model.Id)
+    return "{" + ",".join(f'"{kind}":{{' + ",".join(f'"{i}":{found[i]}' for i in sorted(found)) + "}"
+                          for kind, found in parts.items()) + "}"
 
 
 _FIELDS = {m.Cijfer: FIGURE_FIELDS, m.Bron: SOURCE_FIELDS, m.Maatregel: MEASURE_FIELDS}
 
 
-def _content(item: m.Item) -> dict:
+def _content(item: m.Item) -> str:
     """What of an item counts for the fingerprints of answers resting on it (its own file's content only:
     a figure's bron and peildatum may come from the top of its file)."""
     values = item.__dict__
-    return {f: _norm(values[f]) for f in _FIELDS[type(item)]}
+    return json.dumps({f: _norm(values[f]) for f in _FIELDS[type(item)]}, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
 
 
 def fingerprint(lib: Library, vraag: m.Vraag) -> str:

@@ -59,7 +59,7 @@ class Content:
             self.cache.save()
 
 
-_MEMO_WRITES = [0]
+_WRITTEN: set[str] = set()  # files (as shown) whose items gained a fact, for the parse cache to store
 
 
 def remember(item: m.Item, key, compute):
@@ -74,12 +74,15 @@ def remember(item: m.Item, key, compute):
     found = memo.get(key)
     if found is None:
         found = memo[key] = compute(item)
-        _MEMO_WRITES[0] += 1
+        _WRITTEN.add(getattr(item, "_path", ""))
     return found
 
 
-def memo_writes() -> int:
-    return _MEMO_WRITES[0]
+def take_written() -> set[str]:
+    """The files (as shown) whose items gained facts since the last call."""
+    written = set(_WRITTEN)
+    _WRITTEN.clear()
+    return written
 
 
 def locate(obj: BaseModel, *loc) -> Location:
@@ -383,7 +386,6 @@ def _load_files(content: Content, files: list[tuple[str, str]], cache, errors: l
                 continue
             if cache is not None:
                 cache.put(path, shown, obj)
-        first = len(content.items)
         if isinstance(obj, m.CijferBestand):
             content.cijferbestanden.append(obj)
             for cijfer in obj.cijfers:
@@ -404,5 +406,4 @@ def _load_files(content: Content, files: list[tuple[str, str]], cache, errors: l
                     for afspraak in doel.afspraken:
                         afspraak._parent = obj.id
                         content.items.append(afspraak)
-        if cache is not None:
-            cache.note(path, content.items[first:])
+
