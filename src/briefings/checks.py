@@ -211,12 +211,26 @@ INLINE_ANY = re.compile(r"\[\[[^\]]*\]\]")  # any [[...]], masked out before loo
 INLINE_BIJLAGE = re.compile(INLINE.pattern.replace("([a-z]+)", "(bijlage)", 1))
 
 
-def _scan(item: m.Item, pattern: re.Pattern, markdown_only: bool = False, mask_refs: bool = False) -> list[Found]:
-    """Every match of pattern in the texts of an item (ctx.where(item, found) locates one).
+# The patterns rules look for in an item's texts: (pattern, Markdown fields only, [[...]] masked out).
+_SCANS = {}  # filled below the patterns
 
-    The matches depend on the item's own text alone, so they are kept with it (and in the parse cache)."""
-    return remember(item, ("scan", _PATTERN_NAMES[pattern], markdown_only, mask_refs),
-                    lambda it: _find(it, pattern, markdown_only, mask_refs))
+
+def _scan(item: m.Item, pattern: re.Pattern, markdown_only: bool = False, mask_refs: bool = False) -> list[Found]:
+    """Every match of pattern in the texts of an item (ctx.where(item, found) locates one)."""
+    if _SCANS.get(pattern) == (markdown_only, mask_refs):
+        return _matches(item)[_SCAN_INDEX[pattern]]
+    return _find(item, pattern, markdown_only, mask_refs)
+
+
+def _matches(item: m.Item) -> tuple:
+    """The matches of every pattern of _SCANS in the item's texts, in their order. They depend on the item's
+    own text alone, so they are kept with it (and in the parse cache)."""
+    return remember(item, "matches", _find_all)
+
+
+def _find_all(item: m.Item) -> tuple:
+    found = tuple(_find(item, pattern, md, mask) for pattern, (md, mask) in _SCANS.items())
+    return _NO_MATCHES if found == _NO_MATCHES else found
 
 
 def _find(item: m.Item, pattern: re.Pattern, markdown_only: bool, mask_refs: bool) -> list[Found] | tuple:
@@ -366,8 +380,10 @@ _DIGIT = re.compile(r"\d")
 
 # Cheap tests a text must pass before a pattern can match it: most texts fail them, and the
 # patterns are slow to run over all text of a large library.
-_PATTERN_NAMES = {LITERAL: "literal", PLACEHOLDER: "placeholder", BIJLAGE_NUMMER: "bijlage-nummer",
-                  INLINE_BIJLAGE: "inline-bijlage", INLINE: "inline"}
+_SCANS.update({LITERAL: (True, True), PLACEHOLDER: (False, False), BIJLAGE_NUMMER: (False, True),
+               INLINE_BIJLAGE: (True, False)})
+_SCAN_INDEX = {pattern: i for i, pattern in enumerate(_SCANS)}
+_NO_MATCHES = tuple(() for _ in _SCANS)  # shared by the many items without any
 
 _PREFILTERS = {
     PLACEHOLDER: _placeholder_may_match,
@@ -392,28 +408,28 @@ def _section_attachments(onderdelen: list[m.Onderdeel]) -> set[str]:
 
 @rule("bijlage-missing", "error", "'bijlage N' or [[bijlage:id]] that the document using it does not have")
 def bijlage_missing(ctx: Context) -> Iterator[Hit]:
-    scans: dict[str, tuple[list, list]] = {}  # item id → (attachment numbers, [[bijlage:...]]), for every document
-    for doc in ctx.documents:
-        ids = {b.id for b in doc.bijlagen}
-        listed = _section_attachments(doc.onderdelen)
-        for item in ctx.uses[doc.id]:
+    at = _SCAN_INDEX[BIJLAGE_NUMMER], _SCAN_INDEX[INLINE_BIJLAGE]
+    listed: dict[str, set[str]] = {}  # document id → attachments its sections list by title
+    for item in ctx.lib.by_id.values():
+        matches = _matches(item)
+        numbers, refs = matches[at[0]], matches[at[1]]
+        if not (numbers or refs):
+            continue
+        for doc in ctx.used_in_scope(item):
             if isinstance(item, m.Document) and item is not doc:
                 continue  # an included document is checked against its own attachments
-            found = scans.get(item.id)
-            if found is None:
-                found = scans[item.id] = (_scan(item, BIJLAGE_NUMMER, mask_refs=True),
-                                          _scan(item, INLINE_BIJLAGE, markdown_only=True))
-            if not (found[0] or found[1]):
-                continue
-            for match in found[0]:
+            if doc.id not in listed:
+                listed[doc.id] = _section_attachments(doc.onderdelen)
+            for match in numbers:
                 label = match.group(1) + match.group(2).lower()
                 if match.loc[0] == "bijlagen" and isinstance(follow(item, match.prefix), m.Onderdeel):
                     continue  # a section's list of attachments declares them
-                if int(match.group(1)) > len(doc.bijlagen) and label not in listed:
+                if int(match.group(1)) > len(doc.bijlagen) and label not in listed[doc.id]:
                     yield Hit(ctx.where(item, match), f"'{match.group()}' in {item.kind} '{item.id}', but document '{doc.id}' has "
                               f"{len(doc.bijlagen)} bijlage(n)", (item.id, doc.id),
                               "refer to the attachment as [[bijlage:id]] so the number follows the document")
-            for match in found[1]:
+            ids = {b.id for b in doc.bijlagen}
+            for match in refs:
                 if match.group(2) not in ids:
                     yield Hit(ctx.where(item, match), f"[[bijlage:{match.group(2)}]] in {item.kind} '{item.id}', but document "
                               f"'{doc.id}' has no bijlage '{match.group(2)}'", (item.id, doc.id),

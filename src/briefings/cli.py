@@ -331,6 +331,18 @@ def _interrupted(signum, frame):
     raise KeyboardInterrupt
 
 
+def _unraisable(info) -> None:
+    """An interrupt that landed where Python only reports exceptions (a finaliser, a weakref callback in the
+    import system): raise it again shortly, at a point where it ends the run, instead of printing it."""
+    if isinstance(info.exc_value, KeyboardInterrupt):
+        import signal
+
+        signal.signal(signal.SIGALRM, _interrupted)
+        signal.setitimer(signal.ITIMER_REAL, 0.01)
+        return
+    sys.__unraisablehook__(info)
+
+
 def main(argv=None):
     """Entry point: user errors print as `path:line:col: message`; nothing prints a traceback."""
     import signal
@@ -341,6 +353,7 @@ def main(argv=None):
     if current is signal.default_int_handler or getattr(current, "briefings_early", False):  # not when embedded
         try:
             previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+            sys.unraisablehook = _unraisable
         except ValueError:  # not the main thread
             previous = {}
     try:
@@ -394,6 +407,8 @@ def _run(argv, previous: dict) -> None:
         for sig, handler in previous.items():
             if signal.getsignal(sig) is _interrupted:  # after an interrupt they stay ignored until the exit
                 signal.signal(sig, handler)
+        if previous and sys.unraisablehook is _unraisable:
+            sys.unraisablehook = sys.__unraisablehook__
         import gc
 
         gc.unfreeze()  # for a caller that goes on (Ctx.library froze the library)

@@ -172,6 +172,10 @@ class SimilarityCache:
         self.pairs = pairs or {}
         self.changed = False
 
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.changed = False  # as read from the cache: only a change in this run is worth writing
+
     def similar_pairs(self, texts: list[str], threshold: float) -> list[tuple[int, int, float]]:
         if threshold != self.threshold:
             self.threshold, self.known, self.pairs, self.changed = threshold, set(), {}, True
