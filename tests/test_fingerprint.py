@@ -197,3 +197,20 @@ def test_review_keeps_crlf_and_file_mode(lib_copy):
     assert data.count(b"\r\n") == data.count(b"\n") == 8
     assert path.stat().st_mode & 0o777 == 0o644
     assert not [p for p in path.parent.iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_canonical_is_key_sorted_json_of_what_the_answer_rests_on(library):
+    """canonical() is assembled from per-item pieces for speed; it must stay byte-identical to plain
+    json.dumps of the whole mapping, or every recorded fingerprint would turn suspect."""
+    import json
+
+    fields = {"cijfer": fp.FIGURE_FIELDS, "bron": fp.SOURCE_FIELDS, "maatregel": fp.MEASURE_FIELDS}
+    compared = 0
+    for vraag in library.items("vraag"):
+        data = {"cijfer": {}, "bron": {}, "maatregel": {}}
+        for item in fp.rests_on(library, vraag):
+            data[item.kind][item.id] = {f: fp._norm(getattr(item, f)) for f in fields[item.kind]}
+        expected = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        assert fp.canonical(library, vraag) == expected, vraag.id
+        compared += bool(data["cijfer"] or data["bron"] or data["maatregel"])
+    assert compared >= 30  # most shipped answers rest on something

@@ -1,11 +1,14 @@
 """A cache of parsed content files, so that checking a large library does not parse every file again.
 
 Each entry is one file's validated model object, keyed by the file's path as shown, modification
-time, size and inode. The objects carry the facts later stages derived from their own content
-(references, matches of the check patterns; see load.remember), so a warm run does not derive them
-again. The cache is split into shards, and only shards holding a changed file are rewritten. The cache lives in the user's cache folder (never in the project, so a
-repository cannot plant one), is pickled, and is thrown away whole when it cannot be read or
-when briefings, pydantic or the loading code change.
+time, change time, size and inode, with the file's positions packed apart (unpacked only when a
+message needs a line and column). The objects carry the facts later stages derived from their own
+content (references, matches of the check patterns; see load.remember), so a warm run does not
+derive them again. The cache is split into shards; only shards holding a changed file are rewritten.
+
+The cache lives in the user's cache folder (never in the project, so a repository cannot plant
+one), is pickled, and is thrown away whole when it cannot be read or when briefings (any of its
+modules), pydantic or Python change. A file changed in the last RACY_SECONDS is not cached.
 
 By default only libraries of at least AUTO_MIN_FILES files use it: smaller ones parse in less time
 than the cache takes to read. BRIEFINGS_CACHE=0 switches it off, BRIEFINGS_CACHE=1 on for any size;
@@ -147,7 +150,9 @@ class ParseCache:
     @staticmethod
     def key(path: Path, shown: str):
         st = os.stat(path)
-        return (shown, st.st_mtime_ns, st.st_size, st.st_ino)
+        # the change time too: an edit that keeps the size and sets the old modification time back still
+        # changes it (as git's index does)
+        return (shown, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
     def name(self, path: Path) -> str:
         return str(path)[self.prefix:]
@@ -175,7 +180,7 @@ class ParseCache:
         shard = _shard(name)
         entries = self.shards[shard][1]
         packed = pack_positions(obj.__dict__.get("_raw"))
-        if packed is None or time.time_ns() - key[1] < RACY_SECONDS * 1_000_000_000:
+        if packed is None or time.time_ns() - max(key[1], key[4]) < RACY_SECONDS * 1_000_000_000:
             if entries.pop(name, None) is not None:
                 self.dirty.add(shard)
             return
