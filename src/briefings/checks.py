@@ -75,6 +75,7 @@ class Text(NamedTuple):  # a tuple: large libraries make many of them
     loc: tuple
     field: str
     text: str
+    markdown: bool = False
 
 
 class Found(NamedTuple):
@@ -154,12 +155,13 @@ def _collect_texts(obj: BaseModel, prefix: tuple, markdown_only: bool, found: li
             continue
         wanted = is_md if markdown_only else free
         if wanted and isinstance(value, str):
-            found.append(Text(prefix, (name,), ".".join(str(p) for p in prefix + (name,)) if prefix else name, value))
+            found.append(Text(prefix, (name,), ".".join(str(p) for p in prefix + (name,)) if prefix else name, value,
+                              is_md))
         elif wanted and isinstance(value, list):
             label = ".".join(str(p) for p in prefix + (name,)) if prefix else name
             for i, text in enumerate(value):
                 if isinstance(text, str):
-                    found.append(Text(prefix, (name, i), label, text))
+                    found.append(Text(prefix, (name, i), label, text, is_md))
         if not nested:
             continue
         if isinstance(value, BaseModel) and not isinstance(value, m.Item):
@@ -219,7 +221,7 @@ def _scan(item: m.Item, pattern: re.Pattern, markdown_only: bool = False, mask_r
     """Every match of pattern in the texts of an item (ctx.where(item, found) locates one)."""
     if _SCANS.get(pattern) == (markdown_only, mask_refs):
         return _matches(item)[_SCAN_INDEX[pattern]]
-    return _find(item, pattern, markdown_only, mask_refs)
+    return _find(_texts(item, markdown_only), pattern, markdown_only, mask_refs)
 
 
 def _matches(item: m.Item) -> tuple:
@@ -229,14 +231,17 @@ def _matches(item: m.Item) -> tuple:
 
 
 def _find_all(item: m.Item) -> tuple:
-    found = tuple(_find(item, pattern, md, mask) for pattern, (md, mask) in _SCANS.items())
+    texts = _texts(item, False)  # the Markdown texts are the free texts of Markdown fields, in the same order
+    found = tuple(_find(texts, pattern, md, mask) for pattern, (md, mask) in _SCANS.items())
     return _NO_MATCHES if found == _NO_MATCHES else found
 
 
-def _find(item: m.Item, pattern: re.Pattern, markdown_only: bool, mask_refs: bool) -> list[Found] | tuple:
+def _find(texts: list[Text], pattern: re.Pattern, markdown_only: bool, mask_refs: bool) -> list[Found] | tuple:
     found = []
     may_match = _PREFILTERS.get(pattern)
-    for text in _texts(item, markdown_only):
+    for text in texts:
+        if markdown_only and not text.markdown:
+            continue
         if may_match is not None and not may_match(text.text):
             continue
         haystack = INLINE_ANY.sub(lambda x: " " * len(x.group()), text.text) if mask_refs and "[[" in text.text \
