@@ -8,7 +8,13 @@ slowest-growing run (resource.getrusage of the child). The synthetic libraries c
 benchmarks/generate.py and are written to benchmarks/libraries/ (git-ignored) when missing.
 
 The parse cache (see src/briefings/cache.py) lives in benchmarks/libraries/.cache for these runs;
-"first run" rows empty it before every run, the other rows keep it.
+"first run" rows empty it before every run, the other rows keep it. The "one question edited" row
+changes one question file before every run (a comment line that alternates), as a user editing
+the library does; the file is restored at the end.
+
+The package is byte-compiled once before timing (python -m compileall), as a regular install is:
+with PYTHONDONTWRITEBYTECODE set, an editable install would otherwise compile every module on
+every run.
 """
 from __future__ import annotations
 
@@ -172,6 +178,7 @@ def main(argv=None) -> None:
         env.pop(name, None)
     x1, x10, x100 = library(1), library(10), library(100)
     briefings = [PYTHON, "-m", "briefings"]
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(ROOT / "src" / "briefings")], check=True)
 
     def clear_cache():
         shutil.rmtree(CACHE, ignore_errors=True)
@@ -189,8 +196,21 @@ def main(argv=None) -> None:
                             note="parses every file, compares every pair of questions"),
                         x100, [*briefings, "check"], min(runs, 2), env, before=clear_cache))
     run(Row("warm-up"), x100, [*briefings, "check"], 1, env)
-    rows.append(run(Row("`check` 100×, caches warm", 2.0, note="only changed files are parsed again"), x100,
+    rows.append(run(Row("`check` 100×, caches warm", 2.0, note="nothing changed since the last run"), x100,
                     [*briefings, "check"], runs, env))
+    edited = sorted((x100 / "content" / "vragen").glob("*.yaml"))[1000]
+    original = edited.read_bytes()
+    counter = iter(range(1_000_000))
+
+    def edit():
+        edited.write_bytes(original + f"# bewerkt {next(counter) % 2}\n".encode())
+
+    try:
+        rows.append(run(Row("`check` 100×, one question edited before each run", 2.0,
+                            note="the edited file is parsed again, its cache shard rewritten"),
+                        x100, [*briefings, "check"], runs, env, before=edit))
+    finally:
+        edited.write_bytes(original)
     rows.append(run(Row("`build annotatie --force` 1× (DOCX + Markdown)", 1.0), x1,
                     [*briefings, "build", "annotatie", "--force"], runs, env))
     rows.append(run(Row("`build --all --force` 1× (7 documents)"), x1, [*briefings, "build", "--all", "--force"],
