@@ -96,8 +96,9 @@ def locate(obj: BaseModel, *loc) -> Location:
 
 
 # Files loaded from the parse cache keep their positions packed until a location is asked for:
-# shown path → [(the file's object, packed positions)].
-_PACKED: dict[str, list[tuple[BaseModel, bytes]]] = {}
+# shown path → (the file's object, packed positions), for the latest load of that path (so a process
+# that loads libraries again and again keeps one entry per file, not one per load).
+_PACKED: dict[str, tuple[BaseModel, bytes]] = {}
 
 
 def raw_of(obj: BaseModel):
@@ -106,16 +107,17 @@ def raw_of(obj: BaseModel):
     raw = obj.__dict__.get("_raw")
     if raw is None:
         path = getattr(obj, "_path", None)
-        for top, packed in _PACKED.pop(path, ()) if path else ():
+        pending = _PACKED.pop(path, None) if path else None
+        if pending is not None:
             from .yamlpos import unpack_positions
 
-            _attach(top, unpack_positions(packed), path)
-        raw = obj.__dict__.get("_raw")
+            _attach(pending[0], unpack_positions(pending[1]), path)
+            raw = obj.__dict__.get("_raw")
     return raw
 
 
 def keep_packed(shown: str, obj: BaseModel, packed: bytes) -> None:
-    _PACKED.setdefault(shown, []).append((obj, packed))
+    _PACKED[shown] = (obj, packed)
 
 
 def _attach(obj, raw, path: str) -> None:
