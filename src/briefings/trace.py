@@ -25,6 +25,7 @@ class _Graph:
         self.lib = lib
         self.out: dict[str, list[tuple[str, m.Item]]] = defaultdict(list)
         self.into: dict[str, list[tuple[str, m.Item]]] = defaultdict(list)
+        self._edges: set[tuple[str, str]] = set()
         for link in lib.links:
             target = lib.by_id.get(link.target)
             if target is not None and link.kind != "bijlage":
@@ -38,8 +39,9 @@ class _Graph:
                     self._add(item, "overzicht", extra)
 
     def _add(self, source: m.Item, field: str, target: m.Item) -> None:
-        if source is target or any(t is target for _, t in self.out[source.id]):
+        if source is target or (source.id, target.id) in self._edges:
             return
+        self._edges.add((source.id, target.id))
         self.out[source.id].append((field, target))
         self.into[target.id].append((field, source))
 
