@@ -132,7 +132,7 @@ def docx_vs_pandoc(folder: Path, runs: int, env: dict) -> list[str]:
                            str(runs)], capture_output=True, text=True, env=env, check=True).stdout.split()
     times = [float(t) for t in warm]
     in_process = statistics.median(times) / statistics.median(theirs.times)
-    row = [f"our DOCX writer, conversion only (as in a build: imports done)", f"{statistics.median(times):.3f}",
+    row = ["our DOCX writer, conversion only (as in a build: imports done)", f"{statistics.median(times):.3f}",
            f"{min(times):.3f}", str(len(times)), "", "faster than pandoc", "met" if in_process < 1 else "**missed**",
            f"{in_process:.2f}× pandoc's time"]
     return [cells, row, theirs.cells()]

@@ -7,7 +7,6 @@ such as [[cijfer:id]] in the document's own numbering.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 

@@ -10,7 +10,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import re
 from pathlib import Path
 

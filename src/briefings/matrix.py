@@ -4,7 +4,6 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 
-from . import model as m
 from .library import Library
 
 
