@@ -157,3 +157,16 @@ def test_large_library_cold_warm_and_uncached_agree(large, tmp_path):
     assert json.loads(plain.stdout), "the generated library has findings to compare"
     strict = run_cli("check", "--today", "2026-11-22", "--strict", cwd=large, env=env)
     assert strict.returncode == 1 and "warning" in strict.stdout and strict.stderr.strip().endswith("infos")
+
+
+def test_files_that_load_stay_cached_while_another_is_broken(tmp_path):
+    project = copy_project(tmp_path / "project")
+    cache_dir = tmp_path / "cache"
+    broken = project / "content" / "vragen" / "aanbevelingen-verder-concretiseren.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8") + "onbekend: 1\n", encoding="utf-8")
+    time.sleep(SETTLE)
+    failed = check(project, cache_dir)
+    assert failed.returncode == 1 and "unknown key 'onbekend'" in failed.stderr
+    cached = [name for p in cache_dir.rglob("parsed.*.pickle") for name in caches.read_cache(p)]
+    assert len(cached) == len(list((project / "content").rglob("*.yaml"))) - 1
+    assert not any(name.endswith(broken.name) for name in cached)

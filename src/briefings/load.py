@@ -319,10 +319,7 @@ def load_content(root: Path, save_cache: bool = True) -> Content:
     with building(freeze=len(files) >= FREEZE_MIN_FILES):
         cache = ParseCache.open(root, len(files))
         _load_files(content, files, cache, errors)
-    if cache is not None and not errors:
-        content.cache = cache
-        if save_cache:
-            cache.save()
+    content.cache = cache
     for item in content.items:
         if isinstance(item, m.Document):
             for bijlage in item.bijlagen:
@@ -331,6 +328,8 @@ def load_content(root: Path, save_cache: bool = True) -> Content:
                         read_include(root, bijlage)
                     except BriefingsError as exc:
                         errors.append(exc)
+    if save_cache or errors:  # the files that did load stay cached while the others are being fixed
+        content.save_cache()
     if errors:
         raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
     return content
