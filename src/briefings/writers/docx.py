@@ -136,10 +136,10 @@ def _parse(markdown: str) -> list:
 
 
 def _front_matter(tokens: list) -> dict:
-    import yaml
-
     if not tokens or tokens[0].type != "front_matter":
         return {}
+    import yaml
+
     try:
         data = yaml.safe_load(tokens[0].content)
     except yaml.YAMLError as error:
