@@ -200,3 +200,54 @@ def test_fmt_survives_any_text(text):
         fmt.format_text(text, "vragen", "fuzz.yaml")
     except BriefingsError:
         pass
+
+
+# --- packed positions (the parse cache) -------------------------------------------------------------------
+
+def _all_positions(data, path=()):
+    """Every (path, key position, value position) position_of can give for loaded data."""
+    from briefings.yamlpos import PosDict, PosList
+
+    found = [(path, data.pos)]
+    if isinstance(data, PosDict):
+        for key in data:
+            found.append((path + (key,), data.key_position(key), data.value_position(key)))
+            if isinstance(data[key], (PosDict, PosList)):
+                found += _all_positions(data[key], path + (key,))
+    elif isinstance(data, PosList):
+        for i, value in enumerate(data):
+            found.append((path + (i,), data.item_position(i)))
+            if isinstance(value, (PosDict, PosList)):
+                found += _all_positions(value, path + (i,))
+    return found
+
+
+def _check_packing(text: str) -> None:
+    from briefings.yamlpos import load_yaml, pack_positions, unpack_positions
+
+    try:
+        data = load_yaml(text, "x.yaml")
+    except BriefingsError:
+        return
+    if not hasattr(data, "pos"):
+        return
+    packed = pack_positions(data)
+    if packed is None:  # a key marshal cannot hold (a date, say): such a file is not cached
+        return
+    assert _all_positions(unpack_positions(packed)) == _all_positions(data)
+
+
+def test_packed_positions_of_shipped_files_unpack_exactly():
+    for path in SHIPPED:
+        _check_packing(path.read_text(encoding="utf-8"))
+
+
+@FUZZ
+@given(st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20)),
+                    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                            st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4)),
+                    max_leaves=20),
+       st.sampled_from([False, True]), st.sampled_from(["|", ">", "'", '"', None]))
+def test_packed_positions_unpack_exactly(value, flow, style):
+    _check_packing(yaml.safe_dump({"id": "x", "data": value}, default_flow_style=flow, default_style=style,
+                                  allow_unicode=True))
