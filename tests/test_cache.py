@@ -138,8 +138,8 @@ def test_near_duplicates_follow_edits_with_the_comparison_cache(tmp_path):
 
 @pytest.fixture(scope="module")
 def large(tmp_path_factory):
-    """A generated library of 1,700+ files: above the sizes where the cache, the collector freeze and
-    the quick exit switch on by themselves."""
+    """A generated library of 1,700+ files: above the sizes where the cache, the collector freeze,
+    parsing on a second core and the quick exit switch on by themselves."""
     out = tmp_path_factory.mktemp("large") / "x10"
     subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--scale", "10", "--out", str(out)],
                    check=True, stdout=subprocess.DEVNULL)
@@ -151,9 +151,12 @@ def test_large_library_cold_warm_and_uncached_agree(large, tmp_path):
     env = {"BRIEFINGS_CACHE_DIR": str(tmp_path / "cache")}  # the cache switches itself on: no BRIEFINGS_CACHE
     runs = [run_cli("check", "--today", "2026-11-22", "--format", "json", cwd=large, env=env) for _ in range(2)]
     plain = run_cli("check", "--today", "2026-11-22", "--format", "json", cwd=large, env={"BRIEFINGS_CACHE": "0"})
+    # one process only: files are then not parsed on a second core, nor questions compared there
+    serial = run_cli("check", "--today", "2026-11-22", "--format", "json", cwd=large,
+                     env={"BRIEFINGS_CACHE": "0", "BRIEFINGS_JOBS": "1"})
     assert shards(tmp_path / "cache")
-    assert [r.returncode for r in runs] == [plain.returncode] * 2
-    assert runs[0].stdout == runs[1].stdout == plain.stdout
+    assert [r.returncode for r in runs] == [plain.returncode] * 2 == [serial.returncode] * 2
+    assert runs[0].stdout == runs[1].stdout == plain.stdout == serial.stdout
     assert json.loads(plain.stdout), "the generated library has findings to compare"
     strict = run_cli("check", "--today", "2026-11-22", "--strict", cwd=large, env=env)
     assert strict.returncode == 1 and "warning" in strict.stdout and strict.stderr.strip().endswith("infos")

@@ -103,6 +103,17 @@ def _left_out() -> tuple:
 _LEFT_OUT = _left_out()
 
 
+def dumps(obj) -> bytes:
+    """Pickled without loaded YAML data (PosDict, PosList): those come back as None."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    return buffer.getvalue()
+
+
+def loads(data: bytes):
+    return _Unpickler(io.BytesIO(data)).load()
+
+
 def write_cache(path: Path, obj) -> None:
     """Replace the cache (and older versions of it); a cache that cannot be written is skipped."""
     from .writers.files import write_bytes_atomic
@@ -113,9 +124,7 @@ def write_cache(path: Path, obj) -> None:
         for old in path.parent.glob(prefix + "*.pickle"):
             if old != path:
                 old.unlink(missing_ok=True)
-        buffer = io.BytesIO()
-        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
-        write_bytes_atomic(path, buffer.getvalue())
+        write_bytes_atomic(path, dumps(obj))
     except OSError:
         pass
 
@@ -168,7 +177,7 @@ class ParseCache:
             pass
         return None
 
-    def put(self, path: Path, shown: str, obj) -> None:
+    def put(self, path: Path, shown: str, obj, packed: bytes | None = None) -> None:
         """Cache a freshly parsed file: its object (without the loaded data) and its packed positions."""
         from .yamlpos import pack_positions
 
@@ -179,7 +188,7 @@ class ParseCache:
         name = self.name(path)
         shard = _shard(name)
         entries = self.shards[shard][1]
-        packed = pack_positions(obj.__dict__.get("_raw"))
+        packed = packed or pack_positions(obj.__dict__.get("_raw"))
         if packed is None or time.time_ns() - max(key[1], key[4]) < RACY_SECONDS * 1_000_000_000:
             if entries.pop(name, None) is not None:
                 self.dirty.add(shard)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -210,10 +209,10 @@ def _worker_start() -> None:
 
 
 def workers_for(n_docs: int) -> int:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    if n_docs < PARALLEL_MIN or cpus < 2 or os.environ.get("BRIEFINGS_JOBS") == "1":
-        return 1
-    return min(cpus, n_docs)
+    from .parallel import cores
+
+    cpus = cores()
+    return 1 if n_docs < PARALLEL_MIN or cpus < 2 else min(cpus, n_docs)
 
 
 def render_stale(lib: Library, project, plan: Plan, woo: bool = False, audience: str | None = None,

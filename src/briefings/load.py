@@ -369,24 +369,78 @@ def _shown_paths(root: Path, files: list[tuple[str, str]]) -> list[str]:
     return [os.path.join(shown_root, path[prefix:]) if shown_root != "." else path[prefix:] for _, path in files]
 
 
+PARALLEL_PARSE_MIN = 1000  # files to parse: fewer parse faster than a second process starts and reports back
+
+
+def _parse_one(files, shown_paths, index: int, cache, failed: dict):
+    folder, path = files[index]
+    shown = shown_paths[index]
+    try:
+        obj = parse_file(path, folder, shown)
+    except ErrorGroup as group:
+        failed[index] = group.errors
+        return None
+    except BriefingsError as exc:
+        failed[index] = [exc]
+        return None
+    if cache is not None:
+        cache.put(path, shown, obj)
+    return obj
+
+
+def _parse_packed(files, shown_paths, indexes: list[int]) -> dict[int, tuple]:
+    """In a forked process: index → (object, packed positions) for the files that parse without error."""
+    from .yamlpos import pack_positions
+
+    parsed = {}
+    for index in indexes:
+        folder, path = files[index]
+        try:
+            obj = parse_file(path, folder, shown_paths[index])
+        except BriefingsError:
+            continue
+        packed = pack_positions(obj.__dict__.get("_raw"))
+        if packed is not None:
+            parsed[index] = (obj, packed)
+    return parsed
+
+
 def _load_files(content: Content, files: list[tuple[str, str]], cache, errors: list[BriefingsError]) -> None:
-    for (folder, path), shown in zip(files, _shown_paths(content.root, files)):
+    shown_paths = _shown_paths(content.root, files)
+    objects: list = [None] * len(files)
+    todo: list[int] = []  # files not in the cache
+    for index, ((_, path), shown) in enumerate(zip(files, shown_paths)):
         content.paths.append(path)
         found = cache.get(path, shown) if cache is not None else None
-        if found is not None:
-            obj, packed = found
-            keep_packed(shown, obj, packed)
+        if found is None:
+            todo.append(index)
         else:
-            try:
-                obj = parse_file(path, folder, shown)
-            except ErrorGroup as group:
-                errors.extend(group.errors)
-                continue
-            except BriefingsError as exc:
-                errors.append(exc)
-                continue
-            if cache is not None:
-                cache.put(path, shown, obj)
+            objects[index] = found[0]
+            keep_packed(shown, *found)
+    from .parallel import cores, fork_call
+
+    half = todo[len(todo) // 2:] if len(todo) >= PARALLEL_PARSE_MIN and cores() >= 2 else []
+    collect = fork_call(_parse_packed, files, shown_paths, half) if half else None
+    mine = todo if collect is None else todo[:len(todo) // 2]
+    failed: dict[int, list[BriefingsError]] = {}
+    for index in mine:
+        objects[index] = _parse_one(files, shown_paths, index, cache, failed)
+    if collect is not None:
+        parsed = collect() or {}
+        for index in half:
+            if index in parsed:  # parsed by the other process, positions packed
+                obj, packed = parsed[index]
+                objects[index] = obj
+                keep_packed(shown_paths[index], obj, packed)
+                if cache is not None:
+                    cache.put(files[index][1], shown_paths[index], obj, packed)
+            else:  # it failed on this file (or altogether): parse it here, for the same errors as ever
+                objects[index] = _parse_one(files, shown_paths, index, cache, failed)
+    for index in sorted(failed):  # in file order
+        errors.extend(failed[index])
+    for obj in objects:
+        if obj is None:
+            continue
         if isinstance(obj, m.CijferBestand):
             content.cijferbestanden.append(obj)
             for cijfer in obj.cijfers:

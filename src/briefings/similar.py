@@ -98,12 +98,9 @@ _JOB: list = []
 
 
 def _workers(n_texts: int) -> int:
-    import os
+    from .parallel import cores
 
-    if n_texts < PARALLEL_MIN or not hasattr(os, "fork") or os.environ.get("BRIEFINGS_JOBS") == "1":
-        return 1
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(cpus, 8))
+    return 1 if n_texts < PARALLEL_MIN else max(1, min(cores(), 8))
 
 
 def _ignore_interrupt() -> None:
