@@ -675,17 +675,19 @@ def _story_paragraph(element, style_id: str):
     return paragraph
 
 
+def first_child(parent, tag: str):
+    """The child element `tag` of parent; made as its first child when missing (where the schema wants it)."""
+    child = parent.find(tag)
+    if child is None:
+        child = parent.makeelement(tag, {})
+        parent.insert(0, child)
+    return child
+
+
 def _set_language(document, language: str) -> None:
     """The language of docDefaults, which Word uses for spelling and hyphenation."""
-    styles = document.styles.element
-    defaults = styles.find(W + "docDefaults")
-    if defaults is None:
-        defaults = styles.makeelement(W + "docDefaults", {})
-        styles.insert(0, defaults)
-    rpr_default = defaults.find(W + "rPrDefault")
-    if rpr_default is None:
-        rpr_default = defaults.makeelement(W + "rPrDefault", {})
-        defaults.insert(0, rpr_default)
+    defaults = first_child(document.styles.element, W + "docDefaults")
+    rpr_default = first_child(defaults, W + "rPrDefault")
     rpr = rpr_default.find(W + "rPr")
     if rpr is None:
         rpr = _sub(rpr_default, W + "rPr")

@@ -24,7 +24,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from briefings.writers.docx import W, XML_SPACE, _BodyWriter
+from briefings.writers.docx import W, XML_SPACE, _BodyWriter, first_child
 
 VAL = W + "val"
 WORD = re.compile(r"\w+|\s+|[^\w\s]")
@@ -309,10 +309,7 @@ def _mark_runs(container, tag: str, marks: _Marks) -> None:
 
 
 def _mark_paragraph(paragraph, tag: str, marks: _Marks) -> None:
-    ppr = paragraph.find(W + "pPr")
-    if ppr is None:
-        ppr = paragraph.makeelement(W + "pPr", {})
-        paragraph.insert(0, ppr)
+    ppr = first_child(paragraph, W + "pPr")
     rpr = ppr.find(W + "rPr")
     if rpr is None:
         rpr = ppr.makeelement(W + "rPr", {})
