@@ -27,9 +27,9 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from briefings import model as m  # noqa: E402
-from briefings.library import _field_meta  # noqa: E402
-from briefings.load import _model_in  # noqa: E402
+from briefings.content import model as m  # noqa: E402
+from briefings.content.library import field_meta  # noqa: E402
+from briefings.content.load import model_in  # noqa: E402
 
 SHARED = {"themas", "personen"}
 OVERVIEW_SOURCES = ("kwalitatief-onderzoek", "kwantitatief-onderzoek", "extern-advies")  # folders copied once; their ids stay the same
@@ -64,7 +64,7 @@ def collect_ids(data, cls, found: set[str]) -> None:
         found.add(data["id"])
     for name, value in data.items():
         info = cls.model_fields.get(name)
-        inner = _model_in(info.annotation) if info else None
+        inner = model_in(info.annotation) if info else None
         if inner is None:
             continue
         for child in value if isinstance(value, list) else [value]:
@@ -110,12 +110,12 @@ class Copier:
     def copy(self, data, cls):
         if not isinstance(data, dict):
             return data
-        meta = _field_meta(cls)
+        meta = field_meta(cls)
         out = {}
         for name, value in data.items():
             kind, is_md = meta.get(name, (None, False))
             info = cls.model_fields.get(name)
-            inner = _model_in(info.annotation) if info else None
+            inner = model_in(info.annotation) if info else None
             if name == "id" and isinstance(value, str):
                 value = self.new_id(value)
             elif kind and isinstance(value, str):
@@ -188,8 +188,8 @@ def generate(scale: int, out: Path, source: Path = ROOT) -> Path:
 def review_copies(out: Path) -> None:
     """Give each copied question the review fingerprint of its copy, so that copies are as reviewed as the
     originals (a fingerprint names the ids of the figures, sources and measures an answer rests on)."""
-    from briefings.fingerprint import fingerprint
-    from briefings.library import open_library
+    from briefings.checks.fingerprint import fingerprint
+    from briefings.content.library import open_library
 
     lib = open_library(out / "content")
     for vraag in lib.items("vraag"):

@@ -19,7 +19,7 @@ def run_cli(*args, cwd=None, env=None, timeout=120):
 
 @pytest.fixture(scope="session")
 def library():
-    from briefings.library import open_library
+    from briefings.content.library import open_library
 
     return open_library(ROOT / "content")
 

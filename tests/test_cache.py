@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings import cache as caches
+from briefings.content import cache as caches
 
 from conftest import ROOT, copy_project, run_cli
 

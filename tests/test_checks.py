@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from briefings.checks import RULES, describe_rules, run_checks
+from briefings.checks.rules import RULES, describe_rules, run_checks
 from briefings.errors import BriefingsError, ReferenceError_
-from briefings.library import open_library
+from briefings.content.library import open_library
 from briefings.project import CHECK_DEFAULTS, PACKAGE_ROOT, Project, load_project
-from briefings.report import Finding
+from briefings.checks.report import Finding
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 TODAY = dt.date(2024, 7, 15)
@@ -173,7 +173,7 @@ def test_commitment_overdue_depends_on_today():
 
 
 def test_suspect_answer_after_a_figure_changed_and_review_restores(tmp_path):
-    from briefings.fingerprint import review
+    from briefings.checks.fingerprint import review
 
     case = tmp_path / "lib"
     shutil.copytree(FIXTURES / "suspect-answer", case)

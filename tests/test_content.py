@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from briefings import model as m
 from conftest import ROOT, run_cli
 
 SEEDS = Path(__file__).parent / "seeds"
@@ -22,7 +21,7 @@ def norm(text: str) -> str:
 
 def rendered(library, text: str) -> str:
     """Text with figure references replaced by their values, as a reader sees it."""
-    from briefings import dutch
+    from briefings.documents import dutch
 
     return re.sub(r"\[\[cijfer:([^\]]+)\]\]", lambda mt: dutch.cijfer(library.get(mt.group(1))), text)
 
@@ -110,7 +109,7 @@ def test_the_required_sources_exist(library):
 
 
 def test_figures_of_the_seeds(library):
-    from briefings import dutch
+    from briefings.documents import dutch
 
     shown = {c.id: dutch.cijfer(c) for c in library.items("cijfer")}
     assert shown["vj-ongewenst-gedrag"] == "55%"
@@ -157,7 +156,7 @@ def test_check_is_clean_on_the_shipped_content():
 def test_schemas_are_current():
     import json
 
-    from briefings.schema import SCHEMAS, schema_for
+    from briefings.content.schema import SCHEMAS, schema_for
 
     for name in [*SCHEMAS, "document"]:
         shipped = json.loads((ROOT / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings import diff as d
+from briefings.review import diff as d
 from conftest import run_cli
 
 GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org", "GIT_COMMITTER_NAME": "Test",

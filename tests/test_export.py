@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from briefings.export import VraagFilter, export_vragen, render_export
+from briefings.publish.export import VraagFilter, export_vragen, render_export
 from conftest import FIXTURES, run_cli
 
 PROJECT = FIXTURES / "export"
@@ -22,7 +22,7 @@ DEFAULT_IDS = ["embargo-verlopen", "hoeveel-meldingen", "wie-doet-wat"]  # libra
 
 @pytest.fixture(scope="module")
 def lib():
-    from briefings.library import open_library
+    from briefings.content.library import open_library
 
     return open_library(PROJECT / "content")
 

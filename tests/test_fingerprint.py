@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from briefings import fingerprint as fp
+from briefings.checks import fingerprint as fp
 from briefings.errors import ReferenceError_
-from briefings.library import open_library
+from briefings.content.library import open_library
 
 FIXTURES = Path(__file__).parent / "fixtures" / "checks"
 TODAY = dt.date(2024, 7, 15)

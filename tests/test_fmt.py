@@ -13,9 +13,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefings import fmt
+from briefings.content import fmt
 from briefings.writers import files
-from briefings import model as m
+from briefings.content import model as m
 from briefings.errors import ContentError
 from conftest import ROOT, run_cli
 
@@ -408,7 +408,7 @@ def test_a_failed_replace_leaves_the_original_and_no_temp_file(tmp_path, monkeyp
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
-from briefings import fmt
+from briefings.content import fmt
 sys.stdout.write("go\\n"); sys.stdout.flush()
 fmt.format_file(Path(sys.argv[1]), "vragen")
 """

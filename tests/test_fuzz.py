@@ -16,7 +16,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefings import model as m
+from briefings.content import model as m
 from briefings.errors import BriefingsError
 from conftest import ROOT
 
@@ -32,8 +32,8 @@ XML_ILLEGAL = [chr(c) for c in range(0x20) if chr(c) not in "\t\n\r"] + ["\ud800
 
 def check_library(files: dict[str, str | bytes]) -> None:
     """Write files into a fresh content folder; loading and checking must succeed or raise BriefingsError."""
-    from briefings.checks import run_checks
-    from briefings.library import open_library
+    from briefings.checks.rules import run_checks
+    from briefings.content.library import open_library
     from briefings.project import load_project
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -175,8 +175,8 @@ def test_fuzzed_docx_opens_in_libreoffice(seed, tmp_path):
                                           max_size=4))
 def test_fmt_survives_edited_files(path, edits):
     """fmt on a near-valid file: a BriefingsError, or text that reads as the same data and stays put."""
-    from briefings import fmt
-    from briefings.yamlpos import load_yaml
+    from briefings.content import fmt
+    from briefings.content.yamlpos import load_yaml
 
     text = path.read_text(encoding="utf-8")
     for where, action, chars in edits:
@@ -194,7 +194,7 @@ def test_fmt_survives_edited_files(path, edits):
 @FUZZ
 @given(st.text(max_size=200))
 def test_fmt_survives_any_text(text):
-    from briefings import fmt
+    from briefings.content import fmt
 
     try:
         fmt.format_text(text, "vragen", "fuzz.yaml")
@@ -206,7 +206,7 @@ def test_fmt_survives_any_text(text):
 
 def _all_positions(data, path=()):
     """Every (path, key position, value position) position_of can give for loaded data."""
-    from briefings.yamlpos import PosDict, PosList
+    from briefings.content.yamlpos import PosDict, PosList
 
     found = [(path, data.pos)]
     if isinstance(data, PosDict):
@@ -223,7 +223,7 @@ def _all_positions(data, path=()):
 
 
 def _check_packing(text: str) -> None:
-    from briefings.yamlpos import load_yaml, pack_positions, unpack_positions
+    from briefings.content.yamlpos import load_yaml, pack_positions, unpack_positions
 
     try:
         data = load_yaml(text, "x.yaml")

@@ -33,7 +33,7 @@ def project(tmp_path):
 
 def users_of(project, item_id):
     """The ids of the documents that use an item, as the library says."""
-    from briefings.library import open_library
+    from briefings.content.library import open_library
 
     lib = open_library(project / "content")
     return {d.id for d in lib.documents() if item_id in {i.id for i in lib.uses(d)}}

@@ -23,7 +23,7 @@ def test_broken_library(case: Path):
 
 def test_loader_refuses_python_tags_without_running_them(tmp_path):
     from briefings.errors import ContentError
-    from briefings.yamlpos import load_yaml
+    from briefings.content.yamlpos import load_yaml
 
     marker = tmp_path / "ran"
     with pytest.raises(ContentError, match="not allowed"):

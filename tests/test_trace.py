@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from briefings.errors import ReferenceError_
-from briefings.library import open_library
-from briefings.matrix import MatrixMaatregel, MatrixRow, matrix_rows, render_matrix_text
-from briefings.trace import render_tree, trace
+from briefings.content.library import open_library
+from briefings.review.matrix import MatrixMaatregel, MatrixRow, matrix_rows, render_matrix_text
+from briefings.review.trace import render_tree, trace
 
 CASE = Path(__file__).parent / "fixtures" / "checks" / "trace"
 

@@ -8,9 +8,9 @@ import zipfile
 
 import pytest
 
-from briefings import model as m
+from briefings.content import model as m
 from briefings.errors import ClassificationError, EmbargoError, ErrorGroup
-from briefings.woo import Redactor, refuse_document
+from briefings.documents.woo import Redactor, refuse_document
 from conftest import FIXTURES, run_cli
 
 PROJECT = FIXTURES / "woo"
@@ -20,7 +20,7 @@ GROUND = "5.1.2e: persoonlijke levenssfeer (art. 5.1 lid 2 sub e Woo)"
 
 @pytest.fixture(scope="module")
 def lib():
-    from briefings.library import open_library
+    from briefings.content.library import open_library
 
     return open_library(PROJECT / "content")
 
@@ -255,8 +255,8 @@ def test_export_for_a_stated_audience_passes():
 
 
 def test_export_refusal_api():
-    from briefings.export import VraagFilter, export_vragen
-    from briefings.library import open_library
+    from briefings.publish.export import VraagFilter, export_vragen
+    from briefings.content.library import open_library
 
     lib = open_library(EXPORT / "content")
     with pytest.raises((ClassificationError, ErrorGroup)):

@@ -18,7 +18,7 @@ class Ctx:
     @property
     def project(self):
         if self._project is None:
-            from .project import load_project
+            from briefings.project import load_project
 
             self._project = load_project(self.root)
         return self._project
@@ -28,7 +28,7 @@ class Ctx:
         if self._library is None:
             import gc
 
-            from .library import open_library
+            from briefings.content.library import open_library
 
             self._library = open_library(self.project.content, save_cache=False)
             click.get_current_context().call_on_close(self._library.content.save_cache)  # also on exit 1
@@ -69,13 +69,13 @@ def check(c, fmt, strict, documents, today, list_rules):
     Exit code 0 when clean, 1 on errors (or warnings with --strict), 2 on usage errors.
     """
     if list_rules:
-        from .checks import describe_rules
+        from briefings.checks.rules import describe_rules
 
         click.echo(describe_rules(c.project))
         return
     lib = c.library  # loading reports schema, id and reference errors first
-    from .checks import run_checks
-    from .report import exit_code, print_findings
+    from briefings.checks.rules import run_checks
+    from briefings.checks.report import exit_code, print_findings
 
     findings = run_checks(lib, c.project, documents=documents or None, today=today.date() if today else None)
     print_findings(findings, fmt)
@@ -88,7 +88,7 @@ def check(c, fmt, strict, documents, today, list_rules):
 @pass_ctx
 def list_(c, kind, fmt):
     """List the items of one KIND (vraag, maatregel, bron, cijfer, aanbeveling, document, ...)."""
-    from .views import list_items
+    from briefings.content.views import list_items
 
     click.echo(list_items(c.library, kind, fmt))
 
@@ -99,7 +99,7 @@ def list_(c, kind, fmt):
 @pass_ctx
 def show(c, item_id, fmt):
     """Show one item with everything that links to it."""
-    from .views import show_item
+    from briefings.content.views import show_item
 
     click.echo(show_item(c.library, item_id, fmt))
 
@@ -110,7 +110,7 @@ def show(c, item_id, fmt):
               help="Write <kind>.schema.json files here (default: print).")
 def schema(kind, out):
     """JSON Schema for content files, for editor validation and completion."""
-    from .schema import schema_text, write_schemas
+    from briefings.content.schema import schema_text, write_schemas
 
     if out:
         for path in write_schemas(out):
@@ -143,52 +143,22 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, 
     """
     from pathlib import Path
 
-    from .build import refuse_on_errors, select_documents, write_outputs
+    from briefings.documents.pipeline import BuildRequest, build_documents
 
     if all_ and (kind or doc):
         raise click.UsageError("give either --all or KIND [DOC], not both")
-    lib, project = c.library, c.project
-    docs = select_documents(lib, project, kind, doc, all_)
-    from .woo import refuse_documents
-
-    refuse_documents(lib, docs, audience, woo)  # nothing for readers who may not see it, checks or not
     formats = ("md", "docx") if fmt == "both" else (fmt,)
-    out_dir = Path(out) if out else project.build
-    baseline = None
-    if since:
-        if "docx" not in formats:
-            raise click.UsageError("--since marks the changes in the DOCX; use --format docx or both")
-        from .baseline import open_baseline
+    if since and "docx" not in formats:
+        raise click.UsageError("--since marks the changes in the DOCX; use --format docx or both")
+    req = BuildRequest(kind, doc, all_, formats, Path(out) if out else None,
+                       Path(reference_doc) if reference_doc else None, woo, audience, not no_check, since, force)
+    build_documents(c.library, c.project, req, click.echo, _progress if sys.stderr.isatty() else None,
+                    click.get_current_context().call_on_close)
 
-        baseline = open_baseline(project, since)
-        click.get_current_context().call_on_close(baseline.close)
-    from .incremental import plan_build, record, render_stale
-    from .load import display_path
 
-    reference = Path(reference_doc) if reference_doc else None
-    plan = plan_build(lib, project, docs, formats, out_dir, woo=woo, audience=audience, reference_doc=reference,
-                      force=force or baseline is not None)
-    for path in plan.unchanged:
-        click.echo(f"unchanged: {display_path(path)}")
-    if not plan.stale:
-        return
-    docs = [lib.by_id[doc_id] for doc_id in plan.stale]
-    if not no_check:
-        refuse_on_errors(lib, project, docs, click.echo)
-    if len(docs) > 1 and sys.stderr.isatty():  # a bar only for a person watching; stderr stays errors only
-        with click.progressbar(length=len(docs), label="building", file=sys.stderr) as bar:
-            outputs = render_stale(lib, project, plan, woo=woo, audience=audience, reference_doc=reference,
-                                   baseline=baseline, progress=bar)
-    else:
-        outputs = render_stale(lib, project, plan, woo=woo, audience=audience, reference_doc=reference,
-                               baseline=baseline)
-    written = write_outputs(outputs)
-    record(plan, written, since=baseline.commit if baseline is not None else None)
-    for path in written:
-        click.echo(display_path(path))
-    if baseline is not None:
-        click.echo(f"tracked changes since {baseline.label}, by {baseline.revision.author} "
-                   f"on {baseline.revision.stamp}")
+def _progress(length: int):
+    """A progress bar on stderr, only for a person watching; stderr stays errors only otherwise."""
+    return click.progressbar(length=length, label="building", file=sys.stderr)
 
 
 @cli.group("export")
@@ -211,24 +181,11 @@ def export_():
 @pass_ctx
 def export_vragen(c, fmt, themas, bronnen, statussen, classificaties, out):
     """Questions and answers with figures, themes and sources; no internal fields, no officials' names."""
-    from .export import VraagFilter, export_vragen as run_export, render_export
+    from briefings.publish.export import VraagFilter, export_command
 
     filt = VraagFilter(themas=themas, bronnen=bronnen, statussen=statussen or ("definitief",),
                        classificaties=classificaties or ("openbaar",))
-    result = run_export(c.library, filt)
-    for note in result.notes:
-        click.echo(f"note: {note}", err=True)
-    text = render_export(result, fmt)
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    from pathlib import Path
-
-    from .load import display_path
-    from .writers.files import write_text_atomic
-
-    write_text_atomic(Path(out), text)
-    click.echo(display_path(Path(out)))
+    export_command(c.library, filt, fmt, out, click.echo)
 
 
 @cli.command()
@@ -240,8 +197,8 @@ def review(c, ids, all_, door):
     """Record that answers were reviewed: date and a fingerprint of what they rest on."""
     import datetime as dt
 
-    from .fingerprint import review as record_review
-    from .load import display_path
+    from briefings.checks.fingerprint import review as record_review
+    from briefings.content.load import display_path
 
     if all_:
         ids = tuple(v.id for v in c.library.items("vraag"))
@@ -259,7 +216,7 @@ def trace(c, item_id, fmt):
     """What an item rests on (upstream) and which items and documents use it (downstream)."""
     import json
 
-    from .trace import render_tree, trace as trace_item
+    from briefings.review.trace import render_tree, trace as trace_item
 
     tree = trace_item(c.library, item_id)
     click.echo(json.dumps(tree, ensure_ascii=False, indent=2) if fmt == "json" else render_tree(tree))
@@ -274,16 +231,9 @@ def matrix(c, bronnen, fmt):
 
     Build it as a document with `briefings build matrix`.
     """
-    import dataclasses
-    import json
+    from briefings.review.matrix import matrix_command
 
-    from .matrix import matrix_rows, render_matrix_text
-
-    rows = matrix_rows(c.library, list(bronnen) or None)
-    if fmt == "json":
-        click.echo(json.dumps([dataclasses.asdict(r) for r in rows], ensure_ascii=False, indent=2))
-    else:
-        click.echo(render_matrix_text(rows))
+    click.echo(matrix_command(c.library, list(bronnen) or None, fmt))
 
 
 @cli.command("fmt")
@@ -295,7 +245,7 @@ def fmt_(c, paths, check):
 
     Keys in model order, comments kept, data unchanged; every file is replaced in one step.
     """
-    from .fmt import run
+    from briefings.content.fmt import run
 
     sys.exit(run(c.project.content, paths, check, click.echo))
 
@@ -310,7 +260,7 @@ def diff_(c, rev, rev2, fmt):
 
     Default: HEAD against the working tree; one REV: REV against the working tree.
     """
-    from .diff import diff_command
+    from briefings.review.diff import diff_command
 
     click.echo(diff_command(c.project, rev, rev2, fmt), nl=False)
 

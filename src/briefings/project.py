@@ -5,7 +5,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ContentError, Location
+from briefings.checks.settings import CHECK_DEFAULTS
+from briefings.errors import ContentError, Location
 
 CONFIG_NAME = "briefings.yaml"
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the source checkout: built-in content lives here
@@ -16,12 +17,6 @@ DEFAULTS = {
     "build": "build",
     "standaard_document": "annotatie-fkd-verwey-jonker",
     "checks": {},
-}
-
-CHECK_DEFAULTS = {
-    "max_leeftijd_cijfer_dagen": 730,  # a figure older than this, relative to the document date, is stale
-    "gelijkenis_drempel": 0.85,  # near-duplicate questions at or above this similarity
-    "ernst": {},  # rule id → error | warning | info | off
 }
 
 
@@ -50,7 +45,7 @@ def find_root(start: Path | None = None) -> Path:
 
 def _check_types(data: dict, shown: str) -> None:
     """Settings of the wrong type, as `briefings.yaml:line:col: message`."""
-    from .yamlpos import position_of
+    from briefings.content.yamlpos import position_of
 
     def fail(loc: tuple, message: str, hint: str | None = None):
         pos = position_of(data, loc)
@@ -81,10 +76,10 @@ def _check_severities(data: dict, shown: str) -> None:
     ernst = (data.get("checks") or {}).get("ernst") or {}
     if not ernst:
         return
-    from .checks import OFF, RULES
-    from .errors import did_you_mean
-    from .report import SEVERITIES
-    from .yamlpos import position_of
+    from briefings.checks.rules import OFF, RULES
+    from briefings.errors import did_you_mean
+    from briefings.checks.report import SEVERITIES
+    from briefings.content.yamlpos import position_of
 
     known = {r.id for r in RULES}
     for rule_id, severity in ernst.items():
@@ -103,8 +98,8 @@ def load_project(root: Path | None = None) -> Project:
     settings = dict(DEFAULTS)
     config_path = root / CONFIG_NAME
     if config_path.is_file():
-        from .load import display_path
-        from .yamlpos import load_yaml, position_of
+        from briefings.content.load import display_path
+        from briefings.content.yamlpos import load_yaml, position_of
 
         shown = display_path(config_path)
         try:
@@ -116,7 +111,7 @@ def load_project(root: Path | None = None) -> Project:
             raise ContentError("expected a mapping of settings", Location(shown, 1, 1))
         for key, value in data.items():
             if key not in DEFAULTS:
-                from .errors import did_you_mean
+                from briefings.errors import did_you_mean
 
                 pos = position_of(data, (key,), key_itself=True)
                 raise ContentError(f"unknown setting '{key}'", Location(shown, pos.line, pos.col),
@@ -126,7 +121,7 @@ def load_project(root: Path | None = None) -> Project:
         checks = settings.get("checks") or {}
         for key in checks:
             if key not in CHECK_DEFAULTS:
-                from .errors import did_you_mean
+                from briefings.errors import did_you_mean
 
                 pos = position_of(data, ("checks", key), key_itself=True)
                 raise ContentError(f"unknown check setting '{key}'", Location(shown, pos.line, pos.col),

@@ -1,4 +1,4 @@
-"""DOCX writer: Markdown tokens written onto a reference document, reproducible to the byte.
+"""DOCX writer: Markdown written onto a reference document, reproducible to the byte (see wordml.py).
 
 The Markdown is parsed with markdown-it (CommonMark plus pipe tables and YAML front
 matter) and the token stream is walked once, appending WordprocessingML to the body of
@@ -14,36 +14,15 @@ from __future__ import annotations
 
 import datetime
 import io
-import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefings.errors import BriefingsError, Location
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-W = "{%s}" % W_NS
-VAL = W + "val"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
-
-RT_HYPERLINK = R_NS + "/hyperlink"
-RT_NUMBERING = R_NS + "/numbering"
-RT_CUSTOM_PROPERTIES = R_NS + "/custom-properties"
-CT_CUSTOM_PROPERTIES = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
-CT_NUMBERING = "application/vnd.openxmlformats-officedocument.wordprocessingml.numbering+xml"
-CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
-
-EPOCH = datetime.datetime(2000, 1, 1)
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-MAX_STYLE_DEPTH = 3  # List Bullet 3 serves every deeper list; its numbering level goes on
-TOC_INSTRUCTION = r' TOC \o "1-3" \h \z \u '
-TOC_TITLE = "Inhoud"
-TOC_PLACEHOLDER = "De inhoudsopgave wordt bijgewerkt bij het openen (of kies 'Veld bijwerken')."
-
-# XML 1.0 forbids these; they are dropped rather than escaped.
-ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-ALIGN = {"left": "left", "center": "center", "right": "right"}
+from briefings.writers.wordml import (CT_CUSTOM_PROPERTIES, CUSTOM_FMTID, EPOCH, RT_CUSTOM_PROPERTIES, VAL, W, ZIP_DATE,
+                                       BodyWriter, Styles, clean_text, field_run, first_child, parse_markdown, sub,
+                                       text_run)
 
 
 @dataclass
@@ -58,11 +37,6 @@ class DocxMeta:
     language: str = "nl-NL"
     toc: bool = False             # insert a table-of-contents field after the title block
     custom: dict[str, str] = field(default_factory=dict)  # custom document properties
-
-
-def clean_text(text: str) -> str:
-    """Text without the characters XML cannot hold."""
-    return ILLEGAL_XML.sub("", text)
 
 
 def markdown_to_docx(markdown: str, meta: DocxMeta, reference_doc: Path, baseline: str | None = None,
@@ -85,8 +59,8 @@ def markdown_to_docx(markdown: str, meta: DocxMeta, reference_doc: Path, baselin
         raise BriefingsError(f"reference document is not a usable .docx: {error}",
                              Location(str(reference_doc))) from error
 
-    tokens = _parse(clean_text(markdown))
-    writer = _BodyWriter(document, reference_doc)
+    tokens = parse_markdown(clean_text(markdown))
+    writer = BodyWriter(document, reference_doc)
     writer.write_title_block(tokens)
     if meta.toc:
         writer.write_toc()
@@ -94,9 +68,9 @@ def markdown_to_docx(markdown: str, meta: DocxMeta, reference_doc: Path, baselin
     writer.write_blocks(tokens)
     writer.finish()
     if baseline is not None:
-        from .redline import track_changes
+        from briefings.writers.redline import track_changes
 
-        track_changes(document, writer, _parse(clean_text(baseline)), meta.toc, revision)
+        track_changes(document, writer, parse_markdown(clean_text(baseline)), meta.toc, revision)
     _write_header_footer(document, writer.styles, meta)
     _set_language(document, meta.language)
     _set_core_properties(document, meta)
@@ -125,537 +99,22 @@ def reproducible_zip(entries: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _parse(markdown: str) -> list:
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.front_matter import front_matter_plugin
-
-    # CommonMark's nesting limit of 20 drops the text of lists nested ten deep; 50 still
-    # stays far from Python's recursion limit.
-    parser = MarkdownIt("commonmark", {"maxNesting": 50}).enable("table").use(front_matter_plugin)
-    return parser.parse(markdown)
-
-
-def _front_matter(tokens: list) -> dict:
-    if not tokens or tokens[0].type != "front_matter":
-        return {}
-    import yaml
-
-    try:
-        data = yaml.safe_load(tokens[0].content)
-    except yaml.YAMLError as error:
-        raise BriefingsError(f"the Markdown front matter is not valid YAML: {error}") from error
-    return data if isinstance(data, dict) else {}
-
-
-class _Styles:
-    """Style ids of the reference document, found by built-in name (case-insensitive)."""
-
-    def __init__(self, document, reference_doc: Path):
-        self.reference_doc = reference_doc
-        self.element = document.styles.element
-        self._by_name: dict[str, object] = {}
-        for style in self.element.iterchildren(W + "style"):
-            name = style.find(W + "name")
-            style_id = style.get(W + "styleId") or ""
-            if name is not None:
-                self._by_name.setdefault(name.get(VAL, "").lower(), style)
-            self._by_name.setdefault(style_id.lower(), style)
-        self._ids: dict[str, str] = {}
-
-    def element_of(self, name: str):
-        style = self._by_name.get(name.lower())
-        if style is None:
-            style = self._by_name.get(name.replace(" ", "").lower())
-        if style is None:
-            raise BriefingsError(
-                f"the reference document has no style '{name}'", Location(str(self.reference_doc)),
-                hint=f"add a style named '{name}' to it, or start from templates/huisstijl.docx")
-        return style
-
-    def indent(self, name: str) -> str | None:
-        """The left indent (twips) the style or a style it is based on sets, if any."""
-        style = self.element_of(name)
-        for _ in range(10):
-            ind = style.find(f"{W}pPr/{W}ind")
-            if ind is not None and (ind.get(W + "left") or ind.get(W + "start")):
-                return ind.get(W + "left") or ind.get(W + "start")
-            based_on = style.find(W + "basedOn")
-            if based_on is None:
-                return None
-            style = self.element_of(based_on.get(VAL))
-        return None
-
-    def id(self, name: str) -> str:
-        style_id = self._ids.get(name)
-        if style_id is None:
-            style_id = self._ids[name] = self.element_of(name).get(W + "styleId")
-        return style_id
-
-
-@dataclass
-class _List:
-    style_depth: int  # 1 to MAX_STYLE_DEPTH
-    style: str
-    num_id: str
-    ilvl: str
-    indent: str | None  # where the item text starts, for its continuation paragraphs
-    pending: bool = False  # the current item has not written its first paragraph yet
-
-
-class _Numbering:
-    """One w:num per Markdown list, over the abstract numbering of the list style."""
-
-    def __init__(self, document, styles: _Styles):
-        self.styles = styles
-        self.element = self._numbering_element(document)
-        nums = self.element.findall(W + "num")
-        self.next_num = max((int(n.get(W + "numId")) for n in nums), default=0) + 1
-        self._abstract_of_num = {n.get(W + "numId"): n.find(W + "abstractNumId").get(VAL)
-                                 for n in nums}
-        self._levels: dict[str, tuple[str, int]] = {}
-        self._abstracts = {a.get(W + "abstractNumId"): a
-                           for a in self.element.findall(W + "abstractNum")}
-        self._cleanup = self.element.find(W + "numIdMacAtCleanup")
-
-    @staticmethod
-    def _numbering_element(document):
-        part = document.part
-        try:
-            return part.part_related_by(RT_NUMBERING).element
-        except KeyError:
-            from docx.opc.packuri import PackURI
-            from docx.oxml import parse_xml
-            from docx.parts.numbering import NumberingPart
-
-            element = parse_xml(f'<w:numbering xmlns:w="{W_NS}"/>')
-            numbering = NumberingPart(PackURI("/word/numbering.xml"), CT_NUMBERING, element,
-                                      part.package)
-            part.relate_to(numbering, RT_NUMBERING)
-            return element
-
-    def new_list(self, style_name: str, ordered: bool, depth: int,
-                 start: int) -> tuple[str, str, str | None]:
-        """(numId, ilvl, text indent) of a fresh numbering instance for a list at depth.
-
-        Lists nested deeper than the list styles reach share the deepest style but go on
-        down the levels of its abstract numbering, so the nesting stays visible.
-        """
-        style_depth = min(depth, MAX_STYLE_DEPTH)
-        abstract_id, base = self._level_of(style_name, ordered, style_depth)
-        levels = self._abstracts[abstract_id].findall(W + "lvl")
-        level_index = min(base + depth - style_depth, max(len(levels) - 1, 0))
-        ilvl = str(level_index)
-        num_id = str(self.next_num)
-        self.next_num += 1
-        num = self._make(self.element, "num", {W + "numId": num_id})
-        self._make(num, "abstractNumId", {VAL: abstract_id})
-        if ordered:
-            override = self._make(num, "lvlOverride", {W + "ilvl": ilvl})
-            self._make(override, "startOverride", {VAL: str(start)})
-        if self._cleanup is not None:  # must stay the last child
-            self._cleanup.addprevious(num)
-        return num_id, ilvl, self._indent(levels, ilvl)
-
-    @staticmethod
-    def _indent(levels: list, ilvl: str) -> str | None:
-        for level in levels:
-            if level.get(W + "ilvl") == ilvl:
-                ind = level.find(f"{W}pPr/{W}ind")
-                if ind is not None:
-                    return ind.get(W + "left") or ind.get(W + "start")
-        return None
-
-    def _level_of(self, style_name: str, ordered: bool, depth: int) -> tuple[str, int]:
-        if style_name not in self._levels:
-            self._levels[style_name] = (self._style_level(style_name)
-                                        or self._own_level(ordered, depth))
-        return self._levels[style_name]
-
-    def _style_level(self, style_name: str) -> tuple[str, int] | None:
-        """(abstractNumId, ilvl) from the w:numPr of the style or the styles it is based on."""
-        style = self.styles.element_of(style_name)
-        for _ in range(10):
-            num_pr = style.find(f"{W}pPr/{W}numPr")
-            if num_pr is not None and num_pr.find(W + "numId") is not None:
-                abstract_id = self._abstract_of_num.get(num_pr.find(W + "numId").get(VAL))
-                ilvl = num_pr.find(W + "ilvl")
-                if abstract_id not in self._abstracts:
-                    return None
-                return abstract_id, int(ilvl.get(VAL)) if ilvl is not None else 0
-            based_on = style.find(W + "basedOn")
-            if based_on is None:
-                return None
-            style = self.styles.element_of(based_on.get(VAL))
-        return None
-
-    def _own_level(self, ordered: bool, depth: int) -> tuple[str, int]:
-        """A multi-level definition of our own, for list styles without numbering."""
-        abstracts = self.element.findall(W + "abstractNum")
-        abstract_id = str(max((int(a.get(W + "abstractNumId")) for a in abstracts), default=-1) + 1)
-        abstract = self.element.makeelement(W + "abstractNum", {W + "abstractNumId": abstract_id})
-        self._make(abstract, "multiLevelType", {VAL: "hybridMultilevel"})
-        for ilvl in range(9):
-            level = self._make(abstract, "lvl", {W + "ilvl": str(ilvl)})
-            self._make(level, "start", {VAL: "1"})
-            self._make(level, "numFmt", {VAL: "decimal" if ordered else "bullet"})
-            self._make(level, "lvlText", {VAL: f"%{ilvl + 1}." if ordered else "\u2022"})
-            self._make(level, "lvlJc", {VAL: "left"})
-            ppr = self._make(level, "pPr")
-            self._make(ppr, "ind", {W + "left": str(360 * (ilvl + 1)), W + "hanging": "360"})
-        first_num = self.element.find(W + "num")
-        if first_num is not None:
-            first_num.addprevious(abstract)
-        else:
-            self.element.append(abstract)
-        self._abstracts[abstract_id] = abstract
-        return abstract_id, depth - 1
-
-    @staticmethod
-    def _make(parent, tag: str, attrib: dict | None = None):
-        child = parent.makeelement(W + tag, attrib or {})
-        parent.append(child)
-        return child
-
-
-def _sub(parent, tag: str, attrib: dict | None = None):
-    child = parent.makeelement(tag, attrib or {})
-    parent.append(child)
-    return child
-
-
-def _text_run(parent, text: str, rpr: tuple = ()) -> None:
-    """A w:r holding text; tabs become w:tab. rpr is a tuple of (tag, attrib) pairs."""
-    run = _sub(parent, W + "r")
-    if rpr:
-        props = _sub(run, W + "rPr")
-        for tag, attrib in rpr:
-            _sub(props, tag, attrib)
-    for i, piece in enumerate(text.split("\t")):
-        if i:
-            _sub(run, W + "tab")
-        if piece:
-            t = _sub(run, W + "t")
-            t.text = piece
-            if piece[0] == " " or piece[-1] == " ":
-                t.set(XML_SPACE, "preserve")
-
-
-def _field(paragraph, instruction: str, placeholder: str) -> None:
-    """A complex field marked dirty, so Word computes it when the document opens."""
-    def run():
-        return _sub(paragraph, W + "r")
-
-    _sub(run(), W + "fldChar", {W + "fldCharType": "begin", W + "dirty": "true"})
-    _sub(run(), W + "instrText", {XML_SPACE: "preserve"}).text = instruction
-    _sub(run(), W + "fldChar", {W + "fldCharType": "separate"})
-    _sub(run(), W + "t").text = placeholder
-    _sub(run(), W + "fldChar", {W + "fldCharType": "end"})
-
-
-class _BodyWriter:
-    """Walks the markdown-it token stream once and appends paragraphs and tables."""
-
-    def __init__(self, document, reference_doc: Path, body=None):
-        self.part = document.part
-        self.body = document.element.body if body is None else body  # another body: a scratch render
-        self.styles = _Styles(document, reference_doc)
-        self.numbering = _Numbering(document, self.styles)
-        self.sect_pr = self.body.find(W + "sectPr")
-        if self.sect_pr is None:
-            self.sect_pr = self.body.makeelement(W + "sectPr", {})
-        for child in list(self.body):
-            self.body.remove(child)
-        self.lists: list[_List] = []
-        self.quote_depth = 0
-        self.after_table = False  # the last block written is a table (len(body) is slow)
-        self._rpr_cache: dict[tuple, tuple] = {}
-
-    # -- blocks ---------------------------------------------------------------
-
-    def write_title_block(self, tokens: list) -> None:
-        front = _front_matter(tokens)
-        for key, style in (("title", "Title"), ("subtitle", "Subtitle")):
-            value = front.get(key)
-            if value not in (None, ""):
-                paragraph = self._paragraph(self.styles.id(style))
-                _text_run(paragraph, clean_text(str(value)))
-
-    def write_toc(self) -> None:
-        heading = self._paragraph(self.styles.id("TOC Heading"))
-        _text_run(heading, TOC_TITLE)
-        _field(self._paragraph(None), TOC_INSTRUCTION, TOC_PLACEHOLDER)
-
-    def write_blocks(self, tokens: list) -> None:
-        i, end = 0, len(tokens)
-        while i < end:
-            token = tokens[i]
-            kind = token.type
-            if kind == "paragraph_open":
-                self._inline(self._body_paragraph(), tokens[i + 1].children)
-                i += 3
-                continue
-            if kind == "heading_open":
-                self._open_pending_item()
-                level = min(int(token.tag[1:]), 4)
-                heading = self._paragraph(self.styles.id(f"Heading {level}"), heading=True)
-                self._inline(heading, tokens[i + 1].children)
-                i += 3
-                continue
-            if kind == "table_open":
-                i = self._table(tokens, i)
-                continue
-            if kind in ("bullet_list_open", "ordered_list_open"):
-                self._open_list(token, ordered=kind == "ordered_list_open")
-            elif kind in ("bullet_list_close", "ordered_list_close"):
-                self.lists.pop()
-            elif kind == "list_item_open":
-                self.lists[-1].pending = True
-            elif kind == "list_item_close":
-                self._open_pending_item()
-            elif kind == "blockquote_open":
-                self.quote_depth += 1
-            elif kind == "blockquote_close":
-                self.quote_depth -= 1
-            elif kind in ("fence", "code_block"):
-                self._code(token.content)
-            elif kind == "html_block":
-                self._literal(token.content)
-            elif kind == "hr":
-                self._page_break()
-            i += 1
-
-    def finish(self) -> None:
-        if self.after_table:
-            self._paragraph(None)
-        self.body.append(self.sect_pr)
-
-    def _paragraph(self, style_id: str | None, num: tuple[str, str] | None = None,
-                   indent: str | None = None, heading: bool = False):
-        after_table, self.after_table = self.after_table and not heading, False
-        paragraph = _sub(self.body, W + "p")
-        if style_id or num or after_table:
-            ppr = _sub(paragraph, W + "pPr")
-            if style_id:
-                _sub(ppr, W + "pStyle", {VAL: style_id})
-            if num:
-                num_pr = _sub(ppr, W + "numPr")
-                _sub(num_pr, W + "ilvl", {VAL: num[1]})
-                _sub(num_pr, W + "numId", {VAL: num[0]})
-            if after_table:  # tables have no spacing of their own
-                _sub(ppr, W + "spacing", {W + "before": "120"})
-            if indent:
-                _sub(ppr, W + "ind", {W + "left": indent})
-        return paragraph
-
-    def _body_paragraph(self):
-        """A paragraph in the right style: a list item, its continuation, a quote or Normal."""
-        if self.lists:
-            current = self.lists[-1]
-            if current.pending:
-                current.pending = False
-                return self._paragraph(current.style, (current.num_id, current.ilvl))
-            # numId 0 switches numbering off, and pandoc then keeps the paragraph in the
-            # item. LibreOffice drops the style's indent with it, hence the direct indent.
-            depth = current.style_depth
-            name = "List Continue" if depth == 1 else f"List Continue {depth}"
-            return self._paragraph(self.styles.id(name), ("0", "0"),
-                                   current.indent or self.styles.indent(name))
-        if self.quote_depth:
-            return self._paragraph(self.styles.id("Quote"))
-        return self._paragraph(None)
-
-    def _open_pending_item(self) -> None:
-        """Write the marker paragraph of an item that starts with something else than text."""
-        if self.lists and self.lists[-1].pending:
-            self._body_paragraph()
-
-    def _open_list(self, token, ordered: bool) -> None:
-        self._open_pending_item()
-        depth = len(self.lists) + 1
-        style_depth = min(depth, MAX_STYLE_DEPTH)
-        base = "List Number" if ordered else "List Bullet"
-        style_name = base if style_depth == 1 else f"{base} {style_depth}"
-        start = int(token.attrGet("start") or 1) if ordered else 1
-        num_id, ilvl, indent = self.numbering.new_list(style_name, ordered, depth, start)
-        self.lists.append(_List(style_depth, self.styles.id(style_name), num_id, ilvl, indent))
-
-    def _code(self, content: str) -> None:
-        paragraph = self._body_paragraph()
-        rpr = ((W + "rStyle", {VAL: self.styles.id("HTML Code")}),)
-        for i, line in enumerate(content.rstrip("\n").split("\n")):
-            if i:
-                _sub(_sub(paragraph, W + "r"), W + "br")
-            if line:
-                _text_run(paragraph, line, rpr)
-
-    def _literal(self, content: str) -> None:
-        paragraph = self._body_paragraph()
-        for i, line in enumerate(content.rstrip("\n").split("\n")):
-            if i:
-                _sub(_sub(paragraph, W + "r"), W + "br")
-            if line:
-                _text_run(paragraph, line)
-
-    def _page_break(self) -> None:
-        run = _sub(self._paragraph(None), W + "r")
-        _sub(run, W + "br", {W + "type": "page"})
-
-    # -- tables ---------------------------------------------------------------
-
-    def _table(self, tokens: list, i: int) -> int:
-        """Write the table starting at tokens[i]; return the index after table_close."""
-        self._open_pending_item()
-        if self.after_table:
-            self._paragraph(None)  # two adjacent tables would merge into one
-        rows: list[tuple[bool, list]] = []
-        header = False
-        while tokens[i].type != "table_close":
-            kind = tokens[i].type
-            if kind == "thead_open":
-                header = True
-            elif kind == "thead_close":
-                header = False
-            elif kind == "tr_open":
-                rows.append((header, []))
-            elif kind in ("th_open", "td_open"):
-                style = tokens[i].attrGet("style") or ""
-                align = ALIGN.get(style.removeprefix("text-align:"))
-                rows[-1][1].append((align, tokens[i + 1].children or []))
-            i += 1
-        self._write_table(rows)
-        return i + 1
-
-    def _write_table(self, rows: list[tuple[bool, list]]) -> None:
-        columns = max((len(cells) for _, cells in rows), default=1) or 1
-        width = self._text_width() // columns
-        table = _sub(self.body, W + "tbl")
-        tbl_pr = _sub(table, W + "tblPr")
-        _sub(tbl_pr, W + "tblStyle", {VAL: self.styles.id("Table Grid")})
-        _sub(tbl_pr, W + "tblW", {W + "w": "5000", W + "type": "pct"})
-        _sub(tbl_pr, W + "tblLook", {VAL: "04A0", W + "firstRow": "1", W + "lastRow": "0",
-                                     W + "firstColumn": "0", W + "lastColumn": "0",
-                                     W + "noHBand": "0", W + "noVBand": "1"})
-        grid = _sub(table, W + "tblGrid")
-        for _ in range(columns):
-            _sub(grid, W + "gridCol", {W + "w": str(width)})
-        for is_header, cells in rows:
-            row = _sub(table, W + "tr")
-            if is_header:
-                _sub(_sub(row, W + "trPr"), W + "tblHeader")
-            for align, children in cells + [(None, [])] * (columns - len(cells)):
-                cell = _sub(row, W + "tc")
-                _sub(_sub(cell, W + "tcPr"), W + "tcW", {W + "w": str(width), W + "type": "dxa"})
-                paragraph = _sub(cell, W + "p")
-                if align:
-                    _sub(_sub(paragraph, W + "pPr"), W + "jc", {VAL: align})
-                self._inline(paragraph, children, bold=is_header)
-        self.after_table = True
-
-    def _text_width(self) -> int:
-        size, margins = self.sect_pr.find(W + "pgSz"), self.sect_pr.find(W + "pgMar")
-        try:
-            return (int(size.get(W + "w")) - int(margins.get(W + "left"))
-                    - int(margins.get(W + "right")))
-        except (AttributeError, TypeError, ValueError):
-            return 9026
-
-    # -- inline ---------------------------------------------------------------
-
-    def _inline(self, paragraph, children: list, bold: bool = False) -> None:
-        """Runs for the inline tokens; adjacent text with the same formatting shares a run."""
-        container = paragraph
-        strong = 1 if bold else 0
-        emphasis = 0
-        link = False
-        pending: list[str] = []
-        pending_format: tuple = ()
-
-        def flush():
-            if pending:
-                _text_run(container, "".join(pending), self._rpr(pending_format))
-                pending.clear()
-
-        def add(text: str, code: bool = False):
-            nonlocal pending_format
-            if not text:
-                return
-            current = (strong > 0, emphasis > 0, code, link)
-            if current != pending_format:
-                flush()
-                pending_format = current
-            pending.append(text)
-
-        for token in children:
-            kind = token.type
-            if kind == "text":
-                add(token.content)
-            elif kind == "softbreak":
-                add(" ")
-            elif kind == "code_inline":
-                add(token.content, code=True)
-            elif kind == "strong_open":
-                strong += 1
-            elif kind == "strong_close":
-                strong -= 1
-            elif kind == "em_open":
-                emphasis += 1
-            elif kind == "em_close":
-                emphasis -= 1
-            elif kind == "hardbreak":
-                flush()
-                _sub(_sub(container, W + "r"), W + "br")
-            elif kind == "link_open":
-                href = token.attrGet("href") or ""
-                if href and not href.startswith("#"):
-                    flush()
-                    relation = self.part.relate_to(href, RT_HYPERLINK, is_external=True)
-                    container = _sub(paragraph, W + "hyperlink",
-                                     {"{%s}id" % R_NS: relation, W + "history": "1"})
-                    link = True
-            elif kind == "link_close":
-                if link:
-                    flush()
-                    container, link = paragraph, False
-            elif kind == "image":
-                add(token.content)
-            elif token.content:  # html_inline and anything unknown: the literal text
-                add(token.content.replace("\n", " "))
-        flush()
-
-    def _rpr(self, fmt: tuple) -> tuple:
-        """Run properties for (bold, italic, code, link), in schema order."""
-        cached = self._rpr_cache.get(fmt)
-        if cached is None:
-            bold, italic, code, link = fmt
-            props = []
-            if link:
-                props.append((W + "rStyle", {VAL: self.styles.id("Hyperlink")}))
-            elif code:
-                props.append((W + "rStyle", {VAL: self.styles.id("HTML Code")}))
-            if bold:
-                props += [(W + "b", {}), (W + "bCs", {})]
-            if italic:
-                props += [(W + "i", {}), (W + "iCs", {})]
-            cached = self._rpr_cache[fmt] = tuple(props)
-        return cached
-
-
 # -- document parts --------------------------------------------------------------
 
 
-def _write_header_footer(document, styles: _Styles, meta: DocxMeta) -> None:
+def _write_header_footer(document, styles: Styles, meta: DocxMeta) -> None:
     section = document.sections[-1]
     parts = (meta.classification, meta.reference)
     label = " \u00b7 ".join(clean_text(text) for text in parts if text)
     if label:
         header = _fresh_story(section.header)
-        _text_run(_story_paragraph(header, styles.id("Header")), label)
+        text_run(_story_paragraph(header, styles.id("Header")), label)
     footer = _fresh_story(section.footer)
     paragraph = _story_paragraph(footer, styles.id("Footer"))
-    _text_run(paragraph, "pagina ")
-    _field(paragraph, " PAGE ", "1")
-    _text_run(paragraph, " van ")
-    _field(paragraph, " NUMPAGES ", "1")
+    text_run(paragraph, "pagina ")
+    field_run(paragraph, " PAGE ", "1")
+    text_run(paragraph, " van ")
+    field_run(paragraph, " NUMPAGES ", "1")
 
 
 def _fresh_story(story):
@@ -670,18 +129,9 @@ def _fresh_story(story):
 
 
 def _story_paragraph(element, style_id: str):
-    paragraph = _sub(element, W + "p")
-    _sub(_sub(paragraph, W + "pPr"), W + "pStyle", {VAL: style_id})
+    paragraph = sub(element, W + "p")
+    sub(sub(paragraph, W + "pPr"), W + "pStyle", {VAL: style_id})
     return paragraph
-
-
-def first_child(parent, tag: str):
-    """The child element `tag` of parent; made as its first child when missing (where the schema wants it)."""
-    child = parent.find(tag)
-    if child is None:
-        child = parent.makeelement(tag, {})
-        parent.insert(0, child)
-    return child
 
 
 def _set_language(document, language: str) -> None:
@@ -690,10 +140,10 @@ def _set_language(document, language: str) -> None:
     rpr_default = first_child(defaults, W + "rPrDefault")
     rpr = rpr_default.find(W + "rPr")
     if rpr is None:
-        rpr = _sub(rpr_default, W + "rPr")
+        rpr = sub(rpr_default, W + "rPr")
     lang = rpr.find(W + "lang")
     if lang is None:
-        lang = _sub(rpr, W + "lang")
+        lang = sub(rpr, W + "lang")
     lang.set(VAL, clean_text(language))
 
 

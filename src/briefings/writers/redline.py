@@ -24,7 +24,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from briefings.writers.docx import W, XML_SPACE, _BodyWriter, first_child
+from briefings.writers.wordml import W, XML_SPACE, BodyWriter, first_child
 
 VAL = W + "val"
 WORD = re.compile(r"\w+|\s+|[^\w\s]")
@@ -47,7 +47,7 @@ class Revision:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def track_changes(document, writer: _BodyWriter, old_tokens: list, toc: bool, revision: Revision | None) -> None:
+def track_changes(document, writer: BodyWriter, old_tokens: list, toc: bool, revision: Revision | None) -> None:
     """Turn the body writer just wrote into the new body with tracked changes against old_tokens."""
     revision = revision or Revision("briefings", datetime.datetime(2000, 1, 1))
     numbering = writer.numbering.element
@@ -55,7 +55,7 @@ def track_changes(document, writer: _BodyWriter, old_tokens: list, toc: bool, re
     abstracts_before = {a.get(W + "abstractNumId") for a in numbering.iterchildren(W + "abstractNum")}
 
     scratch = writer.body.makeelement(W + "body", {})
-    old = _BodyWriter(document, writer.styles.reference_doc, body=scratch)
+    old = BodyWriter(document, writer.styles.reference_doc, body=scratch)
     old.sect_pr = copy.deepcopy(writer.sect_pr)  # the same page, so the same table widths
     old.write_title_block(old_tokens)
     if toc:  # the contents field is generated, not content: render it on both sides

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from . import model as m
-from .errors import BriefingsError, ContentError, ErrorGroup, Location, PathError, did_you_mean
-from .yamlpos import PosDict, PosList, load_yaml, position_of
+from briefings.content import model as m
+from briefings.errors import BriefingsError, ContentError, ErrorGroup, Location, PathError, did_you_mean
+from briefings.content.positions import attach, keep_packed, locate
+from briefings.content.yamlpos import PosDict, load_yaml, position_of
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -59,88 +60,6 @@ class Content:
             self.cache.save()
 
 
-_WRITTEN: set[str] = set()  # files (as shown) whose items gained a fact, for the parse cache to store
-
-
-def remember(item: m.Item, key, compute):
-    """A fact derived from the item's own content alone, computed once and kept on the item.
-
-    The parse cache stores items with these facts, so a warm run skips deriving them. Only facts
-    that depend on nothing but the item's file may be kept here: the cache is checked against
-    that file (and against the code that derives them), nothing else."""
-    memo = item.__dict__.get("_memo")
-    if memo is None:
-        memo = item.__dict__["_memo"] = {}
-    found = memo.get(key)
-    if found is None:
-        found = memo[key] = compute(item)
-        _WRITTEN.add(getattr(item, "_path", ""))
-    return found
-
-
-def take_written() -> set[str]:
-    """The files (as shown) whose items gained facts since the last call."""
-    written = set(_WRITTEN)
-    _WRITTEN.clear()
-    return written
-
-
-def locate(obj: BaseModel, *loc) -> Location:
-    """Where a model object, or one of its fields (loc), stands in its file."""
-    path = getattr(obj, "_path", "") or "?"
-    if not loc and isinstance(obj, m.Item) and obj._line:
-        return Location(path, obj._line, obj._col)
-    raw = raw_of(obj)
-    pos = position_of(raw, tuple(loc)) if raw is not None else None
-    return Location(path, pos.line, pos.col) if pos else Location(path)
-
-
-# Files loaded from the parse cache keep their positions packed until a location is asked for:
-# shown path → (the file's object, packed positions), for the latest load of that path (so a process
-# that loads libraries again and again keeps one entry per file, not one per load).
-_PACKED: dict[str, tuple[BaseModel, bytes]] = {}
-
-
-def raw_of(obj: BaseModel):
-    """The loaded data of a model object, with positions (yamlpos.PosDict); None if unknown.
-    For a file from the parse cache the values are left out: only positions and keys are there."""
-    raw = obj.__dict__.get("_raw")
-    if raw is None:
-        path = getattr(obj, "_path", None)
-        pending = _PACKED.pop(path, None) if path else None
-        if pending is not None:
-            from .yamlpos import unpack_positions
-
-            _attach(pending[0], unpack_positions(pending[1]), path)
-            raw = obj.__dict__.get("_raw")
-    return raw
-
-
-def keep_packed(shown: str, obj: BaseModel, packed: bytes) -> None:
-    _PACKED[shown] = (obj, packed)
-
-
-def _attach(obj, raw, path: str) -> None:
-    """Give every model object in the tree its raw data and file, for locations later."""
-    if not isinstance(obj, BaseModel):
-        return
-    obj._raw = raw
-    obj._path = path
-    pos = getattr(raw, "pos", None)
-    if isinstance(obj, m.Item) and pos:
-        obj._line, obj._col = pos.line, pos.col
-    if not isinstance(raw, PosDict):
-        return
-    for name in type(obj).model_fields:
-        value = getattr(obj, name)
-        sub = raw.get(name)
-        if isinstance(value, BaseModel):
-            _attach(value, sub, path)
-        elif isinstance(value, list) and isinstance(sub, PosList):
-            for child, child_raw in zip(value, sub):
-                _attach(child, child_raw, path)
-
-
 def _model_keys(cls: type[BaseModel], raw, loc: tuple) -> list[str]:
     """The allowed keys at `loc`, for a did-you-mean hint on an unknown key."""
     current: type[BaseModel] | None = cls
@@ -148,17 +67,17 @@ def _model_keys(cls: type[BaseModel], raw, loc: tuple) -> list[str]:
         if current is None or isinstance(step, int):
             continue
         info = current.model_fields.get(step)
-        current = _model_in(info.annotation) if info else None
+        current = model_in(info.annotation) if info else None
     return list(current.model_fields) if current else []
 
 
-def _model_in(annotation) -> type[BaseModel] | None:
+def model_in(annotation) -> type[BaseModel] | None:
     import typing
 
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in typing.get_args(annotation):
-        found = _model_in(arg)
+        found = model_in(arg)
         if found:
             return found
     return None
@@ -236,7 +155,7 @@ def parse_file(path: Path | str, folder: str, shown: str | None = None):
     except ValidationError as exc:
         errors = _translate(exc, cls, raw, shown)
         raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
-    _attach(obj, raw, shown)
+    attach(obj, raw, shown)
     return obj
 
 
@@ -314,7 +233,7 @@ def load_content(root: Path, save_cache: bool = True) -> Content:
             )
         )
     files = _content_paths(root)
-    from .cache import ParseCache
+    from briefings.content.cache import ParseCache
 
     with building(freeze=len(files) >= FREEZE_MIN_FILES):
         cache = ParseCache.open(root, len(files))
@@ -390,7 +309,7 @@ def _parse_one(files, shown_paths, index: int, cache, failed: dict):
 
 def _parse_packed(files, shown_paths, indexes: list[int]) -> dict[int, tuple]:
     """In a forked process: index → (object, packed positions) for the files that parse without error."""
-    from .yamlpos import pack_positions
+    from briefings.content.yamlpos import pack_positions
 
     parsed = {}
     for index in indexes:
@@ -417,7 +336,7 @@ def _load_files(content: Content, files: list[tuple[str, str]], cache, errors: l
         else:
             objects[index] = found[0]
             keep_packed(shown, *found)
-    from .parallel import cores, fork_call
+    from briefings.content.parallel import cores, fork_call
 
     half = todo[len(todo) // 2:] if len(todo) >= PARALLEL_PARSE_MIN and cores() >= 2 else []
     collect = fork_call(_parse_packed, files, shown_paths, half) if half else None

@@ -10,12 +10,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import dutch
-from . import model as m
-from .errors import Location, ReferenceError_, TemplateError, did_you_mean
-from .library import INLINE, Library
-from .load import display_path, locate
-from .woo import WOO_CODE, Redactor, grounds_applied, grounds_section
+from briefings.documents import dutch
+from briefings.content import model as m
+from briefings.errors import Location, ReferenceError_, TemplateError, did_you_mean
+from briefings.content.library import INLINE, Library
+from briefings.content.load import display_path
+from briefings.content.positions import locate
+from briefings.documents.woo import WOO_CODE, Redactor, grounds_applied, grounds_section
 
 
 @dataclass
@@ -109,7 +110,7 @@ class View:
         return self.lib.sources_with_recommendations()
 
     def matrix(self, bronnen=()):
-        from .matrix import matrix_rows
+        from briefings.review.matrix import matrix_rows
 
         return matrix_rows(self.lib, list(bronnen) or None)
 
@@ -250,8 +251,10 @@ def template_error(exc: Exception, templates: Path, name: str) -> TemplateError:
         tb = tb.tb_next
     message, hint = str(exc), None
     if isinstance(exc, jinja2.UndefinedError):
+        missing = re.match(r"'briefings\.content\.model\.(\w+) object' has no attribute '(\w+)'", str(exc))
+        if missing:  # the user knows the kind, not the Python module that models it
+            message = f"{missing.group(1)} has no field '{missing.group(2)}'"
         message = f"undefined in template: {message}"
-        missing = re.match(r"'briefings\.model\.(\w+) object' has no attribute '(\w+)'", str(exc))
         cls = getattr(m, missing.group(1), None) if missing else None
         if cls is not None and hasattr(cls, "model_fields"):
             hint = did_you_mean(missing.group(2), cls.model_fields) or f"fields: {', '.join(cls.model_fields)}"

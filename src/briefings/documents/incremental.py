@@ -23,9 +23,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from . import __version__
-from . import model as m
-from .library import Library
+from briefings import __version__
+from briefings.content import model as m
+from briefings.content.library import Library
 
 MANIFEST = ".briefings-manifest.json"
 PARALLEL_MIN = 12  # measured on 2 cores: the 7 shipped documents take 0.80 s in one process, 0.74 s in two
@@ -69,7 +69,7 @@ def code_key() -> str:
     global _CODE_KEY
     if _CODE_KEY is None:
         digest = hashlib.sha256(__version__.encode())
-        package = Path(__file__).parent
+        package = Path(__file__).parents[1]  # the whole briefings package
         for path in sorted(package.rglob("*.py")):
             st = path.stat()
             digest.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
@@ -107,7 +107,7 @@ def read_manifest(out_dir: Path) -> dict:
 
 
 def write_manifest(out_dir: Path, outputs: dict) -> None:
-    from .writers.files import write_text_atomic
+    from briefings.writers.files import write_text_atomic
 
     kept = {name: entry for name, entry in sorted(outputs.items()) if (out_dir / name).is_file()}
     text = json.dumps({"briefings": __version__, "outputs": kept}, indent=1, sort_keys=True, ensure_ascii=False)
@@ -187,8 +187,8 @@ _JOB: dict = {}
 
 def _render_one(doc_id: str) -> list[tuple[str, bytes]] | str:
     """In a worker: one document's outputs, or the message of the error that stopped it."""
-    from .build import render_document
-    from .errors import BriefingsError
+    from briefings.documents.build import render_document
+    from briefings.errors import BriefingsError
 
     job = _JOB
     doc = job["lib"].by_id[doc_id]
@@ -209,7 +209,7 @@ def _worker_start() -> None:
 
 
 def workers_for(n_docs: int) -> int:
-    from .parallel import cores
+    from briefings.content.parallel import cores
 
     cpus = cores()
     return 1 if n_docs < PARALLEL_MIN or cpus < 2 else min(cpus, n_docs)
@@ -218,7 +218,7 @@ def workers_for(n_docs: int) -> int:
 def render_stale(lib: Library, project, plan: Plan, woo: bool = False, audience: str | None = None,
                  reference_doc: Path | None = None, baseline=None, progress=None) -> list:
     """The outputs of the stale documents, in memory, in document order."""
-    from .build import Output, git_commit, render_document
+    from briefings.documents.build import Output, git_commit, render_document
 
     docs = [lib.by_id[doc_id] for doc_id in plan.stale]
     commit = git_commit(project.root)
@@ -249,7 +249,7 @@ def render_stale(lib: Library, project, plan: Plan, woo: bool = False, audience:
             try:
                 for doc, rendered in zip(docs, pool.map(_render_one, [d.id for d in docs])):
                     if isinstance(rendered, str):
-                        from .errors import BriefingsError
+                        from briefings.errors import BriefingsError
 
                         raise BriefingsError(rendered)
                     outputs += [Output(doc, Path(path), data) for path, data in rendered]
@@ -262,7 +262,7 @@ def render_stale(lib: Library, project, plan: Plan, woo: bool = False, audience:
                 _JOB.clear()
     paths = [o.path for o in outputs]
     if len(set(paths)) != len(paths):
-        from .errors import BriefingsError
+        from briefings.errors import BriefingsError
 
         raise BriefingsError("two outputs would be written to the same path")
     return outputs

@@ -11,9 +11,10 @@ from typing import Iterator
 
 from pydantic import BaseModel
 
-from . import model as m
-from .errors import BriefingsError, DuplicateIdError, ErrorGroup, Location, ReferenceError_, did_you_mean
-from .load import FREEZE_MIN_FILES, Content, building, load_content, locate, raw_of, remember
+from briefings.content import model as m
+from briefings.errors import BriefingsError, DuplicateIdError, ErrorGroup, Location, ReferenceError_, did_you_mean
+from briefings.content.load import FREEZE_MIN_FILES, Content, building, load_content
+from briefings.content.positions import locate, raw_of, remember
 
 INLINE = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
 INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling", "persoon", "document",
@@ -66,7 +67,7 @@ class Link:
                 col = self.offset - text.rfind("\n", 0, self.offset)
                 self._location = Location(self.owner._inhoud_pad, line, col)
             elif self.inline:
-                self._location = _inline_location(self.owner, self.loc, self.text, self.offset)
+                self._location = inline_location(self.owner, self.loc, self.text, self.offset)
             else:
                 self._location = locate(self.owner, *self.loc)
         return self._location
@@ -88,7 +89,7 @@ def field_text(owner: BaseModel, loc: tuple) -> str:
     return value[loc[1]] if len(loc) > 1 else value
 
 
-def _field_meta(cls: type[BaseModel]) -> dict[str, tuple[str | None, bool]]:
+def field_meta(cls: type[BaseModel]) -> dict[str, tuple[str | None, bool]]:
     """field name → (ref kind or None, is markdown)."""
     cached = cls.__dict__.get("_briefings_meta")
     if cached is not None:
@@ -109,9 +110,9 @@ def _field_meta(cls: type[BaseModel]) -> dict[str, tuple[str | None, bool]]:
     return meta
 
 
-def _inline_location(obj: BaseModel, loc: tuple, text: str, offset: int) -> Location:
+def inline_location(obj: BaseModel, loc: tuple, text: str, offset: int) -> Location:
     """Where text[offset] of a field stands in its file: exact also inside folded and quoted scalars."""
-    from .yamlpos import position_of
+    from briefings.content.yamlpos import position_of
 
     base = locate(obj, *loc)
     pos = position_of(raw_of(obj), loc)
@@ -179,18 +180,18 @@ def _walk_fields(cls: type[BaseModel]) -> list[tuple[str, str | None, bool, bool
     cached = cls.__dict__.get("_briefings_walk")
     if cached is None:
         cached = []
-        for name, (kind, is_md) in _field_meta(cls).items():
-            nested = _may_hold_model(cls.model_fields[name].annotation)
+        for name, (kind, is_md) in field_meta(cls).items():
+            nested = may_hold_model(cls.model_fields[name].annotation)
             if kind or is_md or nested:
                 cached.append((name, kind, is_md, nested))
         setattr(cls, "_briefings_walk", cached)
     return cached
 
 
-def _may_hold_model(annotation) -> bool:
+def may_hold_model(annotation) -> bool:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return True
-    return any(_may_hold_model(arg) for arg in typing.get_args(annotation))
+    return any(may_hold_model(arg) for arg in typing.get_args(annotation))
 
 
 def walk_refs(item: m.Item) -> Iterator[Link]:

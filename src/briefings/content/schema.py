@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import model as m
-from .errors import BriefingsError, did_you_mean
+from briefings.content import model as m
+from briefings.errors import BriefingsError, did_you_mean
 
 # schema name → model; documents get one schema per soort plus a combined one
 SCHEMAS: dict[str, type] = {
@@ -45,7 +45,7 @@ def schema_text(name: str | None) -> str:
 
 
 def write_schemas(out: str) -> list[Path]:
-    from .writers.files import write_text_atomic
+    from briefings.writers.files import write_text_atomic
 
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -12,11 +12,11 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from . import dutch
-from . import model as m
-from .assemble import shift_headings
-from .library import INLINE, Library
-from .woo import PUBLIC, WOO_CODE, Redactor, refuse, unfit
+from briefings.documents import dutch
+from briefings.content import model as m
+from briefings.documents.assemble import shift_headings
+from briefings.content.library import INLINE, Library
+from briefings.documents.woo import PUBLIC, WOO_CODE, Redactor, refuse, unfit
 
 EXPORT_FORMATS = ("md", "html", "json")
 TITLE = "Vragen en antwoorden"
@@ -362,3 +362,21 @@ def to_html(export: Export) -> str:
 </body>
 </html>
 """
+
+
+def export_command(lib: Library, filt: VraagFilter, fmt: str, out: str | None, echo) -> None:
+    """`briefings export vragen`: notes on stderr, the export on stdout or atomically into `out`."""
+    from pathlib import Path
+
+    from briefings.content.load import display_path
+    from briefings.writers.files import write_text_atomic
+
+    result = export_vragen(lib, filt)
+    for note in result.notes:
+        echo(f"note: {note}", err=True)
+    text = render_export(result, fmt)
+    if out is None:
+        echo(text, nl=False)
+        return
+    write_text_atomic(Path(out), text)
+    echo(display_path(Path(out)))

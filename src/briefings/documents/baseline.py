@@ -14,9 +14,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .diff import RevisionError, _git, export_content, repo_root, resolve
-from .errors import BriefingsError
-from .writers.redline import Revision
+from briefings.content.revisions import RevisionError, export_content, git, repo_root, resolve
+from briefings.errors import BriefingsError
+from briefings.writers.redline import Revision
 
 DEFAULT_AUTHOR = "briefings"
 HINT = "build --since compares with a git revision of the project, e.g. --since HEAD or --since v1.0"
@@ -37,9 +37,9 @@ class Baseline:
 
     def markdown(self, doc_id: str, woo: bool = False) -> str:
         """The document as it was built at rev, colophon included; empty when it did not exist yet."""
-        from . import model as m
-        from .assemble import assemble
-        from .build import colophon, content_hash
+        from briefings.content import model as m
+        from briefings.documents.assemble import assemble
+        from briefings.documents.build import colophon, content_hash
 
         doc = self.library.by_id.get(doc_id)
         if not isinstance(doc, m.Document):
@@ -60,8 +60,8 @@ class Baseline:
 
 def open_baseline(project, rev: str) -> Baseline:
     """The project at rev, loaded; raises RevisionError for an unknown revision or a project outside git."""
-    from .library import open_library
-    from .project import CONFIG_NAME, load_project
+    from briefings.content.library import open_library
+    from briefings.project import CONFIG_NAME, load_project
 
     root = Path(project.root).resolve()
     try:
@@ -74,7 +74,7 @@ def open_baseline(project, rev: str) -> Baseline:
     try:
         old_root = folder / _relative(root, repo)
         old_root.mkdir(parents=True, exist_ok=True)
-        config = _git(repo, "show", f"{commit}:{_relative(root / CONFIG_NAME, repo)}")
+        config = git(repo, "show", f"{commit}:{_relative(root / CONFIG_NAME, repo)}")
         if config.returncode == 0:
             (old_root / CONFIG_NAME).write_bytes(config.stdout)
         try:
@@ -113,10 +113,10 @@ def revision_since(repo: Path, commit: str, paths: list[str]) -> Revision:
     """
     changed = _uncommitted(repo, paths)
     if changed:
-        name = _git(repo, "config", "user.name").stdout.decode("utf-8", "replace").strip()
+        name = git(repo, "config", "user.name").stdout.decode("utf-8", "replace").strip()
         return Revision(name or DEFAULT_AUTHOR, _source_date() or _newest_mtime(repo, changed)
                         or _commit_date(repo, "HEAD") or _commit_date(repo, commit))
-    log = _git(repo, "log", "-1", "--format=%an%x00%aI", f"{commit}..HEAD", "--", *paths)
+    log = git(repo, "log", "-1", "--format=%an%x00%aI", f"{commit}..HEAD", "--", *paths)
     if log.returncode == 0 and log.stdout.strip():
         name, _, date = log.stdout.decode("utf-8", "replace").strip().partition("\0")
         return Revision(name or DEFAULT_AUTHOR, dt.datetime.fromisoformat(date))
@@ -124,7 +124,7 @@ def revision_since(repo: Path, commit: str, paths: list[str]) -> Revision:
 
 
 def _uncommitted(repo: Path, paths: list[str]) -> list[str]:
-    status = _git(repo, "status", "--porcelain", "-z", "--untracked-files=all", "--", *paths)
+    status = git(repo, "status", "--porcelain", "-z", "--untracked-files=all", "--", *paths)
     entries = status.stdout.decode("utf-8", "surrogateescape").split("\0")
     changed, skip = [], False
     for entry in entries:
@@ -147,7 +147,7 @@ def _newest_mtime(repo: Path, paths: list[str]) -> dt.datetime | None:
 
 
 def _commit_date(repo: Path, rev: str) -> dt.datetime | None:
-    result = _git(repo, "log", "-1", "--format=%aI", rev)
+    result = git(repo, "log", "-1", "--format=%aI", rev)
     text = result.stdout.decode().strip()
     return dt.datetime.fromisoformat(text) if result.returncode == 0 and text else None
 

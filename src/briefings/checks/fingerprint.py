@@ -13,12 +13,13 @@ import json
 import re
 from pathlib import Path
 
-from . import model as m
-from .errors import BriefingsError, ContentError, Location
-from .library import Library, walk_refs
-from .load import display_path, remember
-from .fmt import format_text
-from .writers.files import write_text_atomic
+from briefings.content import model as m
+from briefings.errors import BriefingsError, ContentError, Location
+from briefings.content.library import Library, walk_refs
+from briefings.content.load import display_path
+from briefings.content.positions import remember
+from briefings.content.fmt import format_text
+from briefings.writers.files import write_text_atomic
 
 FIGURE_FIELDS = ("waarde", "eenheid", "peildatum", "bron", "benadering")
 SOURCE_FIELDS = ("titel", "jaar", "soort", "referentie")
@@ -150,7 +151,7 @@ def _validate(text: str, shown: str) -> None:
     """Refuse to write a file the loader would reject."""
     from pydantic import ValidationError
 
-    from .yamlpos import load_yaml
+    from briefings.content.yamlpos import load_yaml
 
     try:
         m.Vraag.model_validate(load_yaml(text, shown))

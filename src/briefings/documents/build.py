@@ -8,10 +8,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import __version__
-from . import model as m
-from .errors import BriefingsError, CheckFailed, Location, did_you_mean
-from .library import Library
+from briefings import __version__
+from briefings.content import model as m
+from briefings.errors import BriefingsError, CheckFailed, Location, did_you_mean
+from briefings.content.library import Library
 
 FORMATS = ("md", "docx")
 
@@ -96,8 +96,8 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
 
     With a baseline (baseline.Baseline) the DOCX shows the changes since it as tracked changes.
     """
-    from .assemble import assemble
-    from .woo import WOO_AUTHOR, refuse_document
+    from briefings.documents.assemble import assemble
+    from briefings.documents.woo import WOO_AUTHOR, refuse_document
 
     refuse_document(lib, doc, audience, woo)
     commit = commit or git_commit(project.root)
@@ -112,7 +112,7 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
     if "md" in formats:
         outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", markdown.encode("utf-8")))
     if "docx" in formats:
-        from .writers.docx import DocxMeta, markdown_to_docx
+        from briefings.writers.docx import DocxMeta, markdown_to_docx
 
         meta = DocxMeta(
             title=assembled.title,
@@ -140,7 +140,7 @@ def check_reference(reference: Path) -> None:
     """Refuse a reference document that is missing or not a .docx before building anything on it."""
     import zipfile
 
-    from .load import display_path
+    from briefings.content.load import display_path
 
     where = Location(display_path(reference))
     if not reference.is_file():
@@ -169,7 +169,7 @@ def render_outputs(lib: Library, project, docs: list[m.Document], formats: tuple
 
 
 def write_outputs(outputs: list[Output]) -> list[Path]:
-    from .writers.files import write_bytes_atomic
+    from briefings.writers.files import write_bytes_atomic
 
     for output in outputs:
         write_bytes_atomic(output.path, output.data)
@@ -179,7 +179,7 @@ def write_outputs(outputs: list[Output]) -> list[Path]:
 def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> None:
     import click
 
-    from .checks import run_checks
+    from briefings.checks.rules import run_checks
 
     findings = run_checks(lib, project, documents=[d.id for d in docs])
     errors = [f for f in findings if f.severity == "error"]
@@ -188,3 +188,4 @@ def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> Non
             click.echo(finding.render(), err=True)
         raise CheckFailed(f"not built: {len(errors)} error{'s' if len(errors) != 1 else ''} in the content these "
                           "documents use (see above; `briefings check` lists all findings)")
+

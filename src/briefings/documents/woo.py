@@ -11,9 +11,9 @@ import datetime as dt
 import re
 from typing import Iterable, Iterator
 
-from . import model as m
-from .errors import BriefingsError, ClassificationError, EmbargoError, ErrorGroup, Location
-from .load import locate, raw_of
+from briefings.content import model as m
+from briefings.errors import BriefingsError, ClassificationError, EmbargoError, ErrorGroup, Location
+from briefings.content.positions import locate, raw_of
 
 WOO_CODE = "5.1.2e"
 SOURCE_CODE = "5.1, 2, e"  # how the released sources print a name they redacted
@@ -59,7 +59,7 @@ def unfit(lib, items: Iterable, audience: str, purpose: str, today: dt.date | No
     `purpose` completes "too confidential for ...", e.g. "the build of 'x' (audience openbaar)";
     `option` tells how to state a wider audience on the command line.
     """
-    from . import dutch
+    from briefings.documents import dutch
 
     today = today or dt.date.today()
     level = m.CLASSIFICATIE_NIVEAU[audience]

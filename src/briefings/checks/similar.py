@@ -98,7 +98,7 @@ _JOB: list = []
 
 
 def _workers(n_texts: int) -> int:
-    from .parallel import cores
+    from briefings.content.parallel import cores
 
     return 1 if n_texts < PARALLEL_MIN else max(1, min(cores(), 8))
 

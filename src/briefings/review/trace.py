@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from . import model as m
-from .library import Library
-from .load import locate
+from briefings.content import model as m
+from briefings.content.library import Library
+from briefings.content.positions import locate
 
 
 def _info(item: m.Item) -> dict:

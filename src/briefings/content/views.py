@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from . import model as m
-from .errors import BriefingsError, did_you_mean
-from .library import Library
-from .load import locate
+from briefings.content import model as m
+from briefings.errors import BriefingsError, did_you_mean
+from briefings.content.library import Library
+from briefings.content.positions import locate
 
 COLUMNS = {
     "vraag": ["id", "status", "classificatie", "gesteld_door", "vraag"],

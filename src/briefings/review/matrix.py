@@ -4,7 +4,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass, field
 
-from .library import Library
+from briefings.content.library import Library
 
 
 @dataclass(frozen=True)
@@ -66,3 +66,14 @@ def render_matrix_text(rows: list[MatrixRow]) -> str:
     unanswered = sum(1 for r in rows if not r.reactie)
     out.append(f"({len(rows)} recommendations, {unanswered} unanswered)")
     return "\n".join(out)
+
+
+def matrix_command(lib: Library, bronnen: list[str] | None, fmt: str) -> str:
+    """`briefings matrix` as text or JSON."""
+    import dataclasses
+    import json
+
+    rows = matrix_rows(lib, bronnen)
+    if fmt == "json":
+        return json.dumps([dataclasses.asdict(r) for r in rows], ensure_ascii=False, indent=2)
+    return render_matrix_text(rows)

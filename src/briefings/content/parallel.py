@@ -23,7 +23,7 @@ def fork_call(func, *args):
     interrupt ends the forked process quietly: the parent reports it."""
     import signal
 
-    from .cache import dumps, loads
+    from briefings.content.cache import dumps, loads
 
     read, write = os.pipe()
     try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import yaml
 
-from .errors import ContentError, Location
+from briefings.errors import ContentError, Location
 
 try:  # the C loader is several times faster; fall back where libyaml is missing
     _Base = yaml.CSafeLoader
@@ -284,6 +284,45 @@ def _yaml_hint(problem: str, text: str, mark) -> str | None:
     return next((hint for key, hint in _YAML_HINTS if key in problem), None)
 
 
+def _too_deep(text: str, mark) -> tuple[int, int] | None:
+    """Where flow collections ([ and {) nest deeper than MAX_DEPTH before the parser's error mark, as (line, col).
+
+    Parsers have limits of their own (PyYAML 6.0.4 stops at 1,000 flow levels with its own message); a file
+    they refuse for nesting gets the project's message at the project's limit. Linear in the text; quoted
+    strings and comments are skipped. The top-level collection counts as the first level."""
+    end = mark.index if mark is not None and mark.index is not None else len(text)
+    depth, line, col, quote, i = 1, 1, 1, "", 0
+    while i < end:
+        char = text[i]
+        if quote:
+            if char == "\\" and quote == '"':
+                i += 1
+                col += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"" and (i == 0 or text[i - 1] in " \t\n[{,:"):
+            quote = char
+        elif char == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            newline = text.find("\n", i, end)
+            if newline < 0:
+                break
+            col += newline - i
+            i = newline
+            continue
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line, col
+        elif char in "]}":
+            depth = max(1, depth - 1)
+        if char == "\n":
+            line, col = line + 1, 1
+        else:
+            col += 1
+        i += 1
+    return None
+
+
 def load_yaml(text: str, path: str):
     """Parse one YAML document; every failure is a ContentError with a location."""
     if "\x00" in text:
@@ -296,6 +335,9 @@ def load_yaml(text: str, path: str):
         raise
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        deep = _too_deep(text, mark)
+        if deep is not None:  # our own limit and message, whatever limit the parser has
+            raise ContentError(f"nested more than {MAX_DEPTH} levels deep", Location(path, *deep)) from None
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.problem} ({exc.context})"

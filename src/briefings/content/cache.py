@@ -46,14 +46,14 @@ def _code_key() -> str:
     """Changes whenever the code that builds the cached objects may have changed."""
     import pydantic
 
-    from . import __version__
+    from briefings import __version__
 
-    here = Path(__file__).parent
+    here = Path(__file__).parents[1]  # the whole briefings package
     parts = [__version__, pydantic.VERSION, sys.version]
-    for path in sorted(here.glob(_CODE)):
+    for path in sorted(here.rglob(_CODE)):
         try:
             st = os.stat(path)
-            parts.append(f"{path.name}:{st.st_mtime_ns}:{st.st_size}")
+            parts.append(f"{path.relative_to(here)}:{st.st_mtime_ns}:{st.st_size}")
         except OSError:
             parts.append(path.name)
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
@@ -95,7 +95,7 @@ class _Unpickler(pickle.Unpickler):
 
 
 def _left_out() -> tuple:
-    from .yamlpos import PosDict, PosList
+    from briefings.content.yamlpos import PosDict, PosList
 
     return (PosDict, PosList)
 
@@ -116,7 +116,7 @@ def loads(data: bytes):
 
 def write_cache(path: Path, obj) -> None:
     """Replace the cache (and older versions of it); a cache that cannot be written is skipped."""
-    from .writers.files import write_bytes_atomic
+    from briefings.writers.files import write_bytes_atomic
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -179,7 +179,7 @@ class ParseCache:
 
     def put(self, path: Path, shown: str, obj, packed: bytes | None = None) -> None:
         """Cache a freshly parsed file: its object (without the loaded data) and its packed positions."""
-        from .yamlpos import pack_positions
+        from briefings.content.yamlpos import pack_positions
 
         try:
             key = self.key(path, shown)
@@ -198,7 +198,7 @@ class ParseCache:
 
     def save(self) -> None:
         """Write the shards that changed; files no longer in the library are dropped."""
-        from .load import take_written
+        from briefings.content.positions import take_written
 
         dirty = set(self.dirty)
         for shard, (_, entries) in enumerate(self.shards):

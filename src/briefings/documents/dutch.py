@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from . import model as m
+from briefings.content import model as m
 
 LOCALE = "nl_NL"
 

@@ -18,11 +18,11 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
-from . import model as m
-from .errors import BriefingsError, ContentError, Location
-from .load import SUFFIXES, content_files, display_path
-from .writers.files import write_text_atomic
-from .yamlpos import load_yaml
+from briefings.content import model as m
+from briefings.errors import BriefingsError, ContentError, Location
+from briefings.content.load import SUFFIXES, content_files, display_path, model_in
+from briefings.writers.files import write_text_atomic
+from briefings.content.yamlpos import load_yaml
 
 WIDTH = 120
 BODY_LAST = ("bijlagen", "onderdelen")  # a document's header fields stay together above its body
@@ -46,22 +46,11 @@ def key_order(cls: type[BaseModel]) -> list[str]:
     return names
 
 
-def _model_in(annotation) -> type[BaseModel] | None:
-    """The model class inside an annotation such as list[X] or X | None."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
 def _field_model(cls: type[BaseModel] | None, key) -> type[BaseModel] | None:
     if cls is None or not isinstance(key, str):
         return None
     info = cls.model_fields.get(key)
-    return _model_in(info.annotation) if info else None
+    return model_in(info.annotation) if info else None
 
 
 def file_model(folder: str | None, data) -> type[BaseModel] | None:

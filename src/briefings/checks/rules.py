@@ -14,12 +14,12 @@ from typing import Callable, Iterator, NamedTuple
 
 from pydantic import BaseModel
 
-from . import model as m
-from .errors import BriefingsError, Location, did_you_mean
-from .library import INLINE, Library, _field_meta, _inline_location, _may_hold_model, field_text, follow
-from .load import locate, raw_of, remember
-from .project import CHECK_DEFAULTS
-from .report import SEVERITIES, Finding, sort_findings
+from briefings.content import model as m
+from briefings.errors import BriefingsError, Location, did_you_mean
+from briefings.content.library import INLINE, Library, field_meta, inline_location, may_hold_model, field_text, follow
+from briefings.content.positions import locate, raw_of, remember
+from briefings.checks.settings import CHECK_DEFAULTS
+from briefings.checks.report import SEVERITIES, Finding, sort_findings
 
 OFF = "off"
 
@@ -119,7 +119,7 @@ class Context:
     def where(self, item: m.Item, found: Found) -> Location:
         """The file position of a match: exact line and column, also inside folded scalars."""
         owner = follow(item, found.prefix)
-        return _inline_location(owner, found.loc, field_text(owner, found.loc), found.start)
+        return inline_location(owner, found.loc, field_text(owner, found.loc), found.start)
 
 
 _INTERNAL = {(m.Vraag, "notitie")}  # never exported, so free text there is not checked for placeholders
@@ -130,10 +130,10 @@ def _text_fields(cls: type[BaseModel]) -> list[tuple[str, bool, bool, bool]]:
     cached = cls.__dict__.get("_briefings_texts")
     if cached is None:
         cached = []
-        for name, (kind, is_md) in _field_meta(cls).items():
+        for name, (kind, is_md) in field_meta(cls).items():
             if name == "id" or (cls, name) in _INTERNAL:
                 continue
-            nested = _may_hold_model(cls.model_fields[name].annotation)
+            nested = may_hold_model(cls.model_fields[name].annotation)
             if is_md or kind is None or nested:
                 cached.append((name, is_md, is_md or kind is None, nested))
         setattr(cls, "_briefings_texts", cached)
@@ -443,8 +443,8 @@ def bijlage_missing(ctx: Context) -> Iterator[Hit]:
 
 @rule("near-duplicate", "warning", "two questions that are (nearly) the same")
 def near_duplicate(ctx: Context) -> Iterator[Hit]:
-    from . import cache as caches
-    from .similar import SimilarityCache, similar_pairs
+    from briefings.content import cache as caches
+    from briefings.checks.similar import SimilarityCache, similar_pairs
 
     threshold = float(ctx.settings["gelijkenis_drempel"])
     vragen = ctx.lib.items("vraag")
@@ -486,7 +486,7 @@ def commitment_overdue(ctx: Context) -> Iterator[Hit]:
 
 @rule("suspect-answer", "warning", "an answer whose figures, sources or measures changed since its review")
 def suspect_answer(ctx: Context) -> Iterator[Hit]:
-    from .fingerprint import fingerprint, rests_on
+    from briefings.checks.fingerprint import fingerprint, rests_on
 
     for vraag in ctx.lib.items("vraag"):
         if vraag.beoordeling is None:

@@ -1,0 +1,6 @@
+"""Stage 3, documents: a document spec + Jinja2 template → Markdown, then built into outputs.
+
+Public modules: `pipeline` (`build_documents`: a whole build), `build` (selecting, rendering, writing),
+`assemble` (spec → Markdown), `incremental` (build plan and manifest), `baseline` (the document at an
+earlier revision, for tracked changes), `woo` (redaction and audiences), `dutch` (Dutch dates and numbers).
+"""

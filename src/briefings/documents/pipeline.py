@@ -1,0 +1,68 @@
+"""A whole build, top to bottom (as `briefings build` runs it): gather and check everything first, write last."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefings.content.library import Library
+from briefings.documents.build import FORMATS, refuse_on_errors, select_documents, write_outputs
+
+
+@dataclass
+class BuildRequest:
+    """What `briefings build` was asked for."""
+
+    kind: str | None = None
+    doc: str | None = None
+    all_: bool = False
+    formats: tuple[str, ...] = FORMATS
+    out: Path | None = None
+    reference_doc: Path | None = None
+    woo: bool = False
+    audience: str | None = None
+    check: bool = True
+    since: str | None = None
+    force: bool = False
+
+
+def build_documents(lib: Library, project, req: BuildRequest, echo, progress=None, on_close=None) -> list[Path]:
+    """A whole build: select, refuse what the audience may not see, plan, check, render, write, record.
+
+    `echo` prints a line for the user; `progress(length)` gives a context manager with update(n) for
+    builds of several documents; `on_close(callback)` registers clean-up for the end of the command."""
+    from briefings.content.load import display_path
+    from briefings.documents.incremental import plan_build, record, render_stale
+    from briefings.documents.woo import refuse_documents
+
+    docs = select_documents(lib, project, req.kind, req.doc, req.all_)
+    refuse_documents(lib, docs, req.audience, req.woo)  # nothing for readers who may not see it, checks or not
+    out_dir = req.out or project.build
+    baseline = None
+    if req.since:
+        from briefings.documents.baseline import open_baseline
+
+        baseline = open_baseline(project, req.since)
+        if on_close is not None:
+            on_close(baseline.close)
+    plan = plan_build(lib, project, docs, req.formats, out_dir, woo=req.woo, audience=req.audience,
+                      reference_doc=req.reference_doc, force=req.force or baseline is not None)
+    for path in plan.unchanged:
+        echo(f"unchanged: {display_path(path)}")
+    if not plan.stale:
+        return []
+    docs = [lib.by_id[doc_id] for doc_id in plan.stale]
+    if req.check:
+        refuse_on_errors(lib, project, docs, echo)
+    options = dict(woo=req.woo, audience=req.audience, reference_doc=req.reference_doc, baseline=baseline)
+    if len(docs) > 1 and progress is not None:
+        with progress(len(docs)) as bar:
+            outputs = render_stale(lib, project, plan, progress=bar, **options)
+    else:
+        outputs = render_stale(lib, project, plan, **options)
+    written = write_outputs(outputs)
+    record(plan, written, since=baseline.commit if baseline is not None else None)
+    for path in written:
+        echo(display_path(path))
+    if baseline is not None:
+        echo(f"tracked changes since {baseline.label}, by {baseline.revision.author} on {baseline.revision.stamp}")
+    return written
