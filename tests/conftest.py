@@ -34,6 +34,27 @@ def project():
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
                      help="Rewrite tests/golden/*.md from the current build instead of comparing.")
+    parser.addoption("--update-references", action="store_true",
+                     help="Rewrite tests/visual/*.png (the rendered first pages) instead of comparing.")
+
+
+@pytest.fixture(scope="session")
+def update_references(request):
+    return request.config.getoption("--update-references")
+
+
+@pytest.fixture(scope="session")
+def pdf_build(tmp_path_factory):
+    """Every shipped document, built once as Markdown, DOCX and PDF (a fixed commit)."""
+    import shutil
+
+    if not shutil.which("soffice"):
+        pytest.fail("soffice is not installed; run scripts/test, which installs LibreOffice", pytrace=False)
+    out = tmp_path_factory.mktemp("pdf")
+    result = run_cli("build", "--all", "--format", "all", "--out", str(out), env={"BRIEFINGS_COMMIT": "0000000pdf"},
+                     timeout=900)
+    assert result.returncode == 0, result.stderr
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -184,5 +184,5 @@ def test_kinds_and_usage_errors(tmp_path):
     assert result.returncode == 1 and "did you mean 'raadsbrief'" in result.stderr
     result = run_cli("build", "--all", "annotatie")
     assert result.returncode == 2
-    result = run_cli("build", "--format", "pdf")
+    result = run_cli("build", "--format", "odt")
     assert result.returncode == 2

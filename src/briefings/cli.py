@@ -123,7 +123,8 @@ def schema(kind, out):
 @click.argument("kind", required=False)
 @click.argument("doc", required=False)
 @click.option("--all", "all_", is_flag=True, help="Build every document in the library.")
-@click.option("--format", "fmt", type=click.Choice(["docx", "md", "both"]), default="both", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["docx", "md", "pdf", "both", "all"]), default="both",
+              show_default=True, help="both: md and docx; all: md, docx and pdf (PDF/A, tagged; needs LibreOffice).")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Output folder (default: build/).")
 @click.option("--reference-doc", type=click.Path(dir_okay=False, exists=True), default=None,
               help="Word styles to build on (default: templates/huisstijl.docx).")
@@ -136,7 +137,7 @@ def schema(kind, out):
 @click.option("--force", is_flag=True, help="Rebuild every output, also those whose inputs did not change.")
 @pass_ctx
 def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, since, force):
-    """Build documents to DOCX and Markdown.
+    """Build documents to DOCX, Markdown and PDF.
 
     KIND is a document kind (annotatie, raadsbrief, factsheet, achtergrondnotitie, agenda, matrix) or a
     document id; DOC picks one document of that kind. Without arguments: the default annotation.
@@ -147,7 +148,7 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, 
 
     if all_ and (kind or doc):
         raise click.UsageError("give either --all or KIND [DOC], not both")
-    formats = ("md", "docx") if fmt == "both" else (fmt,)
+    formats = {"both": ("md", "docx"), "all": ("md", "docx", "pdf")}.get(fmt, (fmt,))
     if since and "docx" not in formats:
         raise click.UsageError("--since marks the changes in the DOCX; use --format docx or both")
     req = BuildRequest(kind, doc, all_, formats, Path(out) if out else None,

@@ -316,6 +316,60 @@ def test_adjacent_tables_stay_apart():
     assert tags == ["tbl", "p", "tbl", "p", "sectPr"]
 
 
+def test_rows_never_split_and_only_a_real_header_repeats():
+    rows = part(build(BRIEFING), "word/document.xml").findall(".//w:tr", NS)
+    assert all(row.find("w:trPr/w:cantSplit", NS) is not None for row in rows)
+    layout = part(build("| | |\n|---|---|\n| Datum | 1 mei 2024 |\n| Onderwerp | Een lang onderwerp |\n"),
+                  "word/document.xml").find(".//w:tbl", NS)
+    rows = layout.findall("w:tr", NS)
+    assert ["".join(r.itertext()) for r in rows] == ["Datum1 mei 2024", "OnderwerpEen lang onderwerp"]
+    assert all(r.find("w:trPr/w:tblHeader", NS) is None and r.find("w:trPr/w:cantSplit", NS) is not None
+               for r in rows)
+    assert {b.get(W + "val") for b in layout.find("w:tblPr/w:tblBorders", NS)} == {"nil"}
+    assert layout.find("w:tblPr/w:tblLook", NS).get(W + "firstRow") == "0"
+
+
+def test_column_widths_follow_the_text():
+    table = part(build("| Datum | Omschrijving | Nr |\n|---|---|---|\n| 28 maart 2024 | " + "een lange tekst " * 12
+                       + "| 7 |\n"), "word/document.xml").find(".//w:tbl", NS)
+    grid = [int(c.get(W + "w")) for c in table.findall("w:tblGrid/w:gridCol", NS)]
+    assert sum(grid) == 9072 and grid[1] > grid[0] > grid[2]
+    assert grid[0] >= 216 + 110 * len("28 maart 2024")  # a date never wraps
+    cells = [int(c.get(W + "w")) for c in table.find("w:tr", NS).iter(W + "tcW")]
+    assert cells == grid
+    assert table.find("w:tblPr/w:tblLayout", NS).get(W + "type") == "fixed"
+
+
+# -- questions and letters --------------------------------------------------------------------
+
+
+def test_questions_get_an_outline_level_below_their_heading_and_keep_their_number():
+    document = part(build(BRIEFING), "word/document.xml")
+    marked = {"".join(t.text for t in p.iter(W + "t")): p.find("w:pPr/w:outlineLvl", NS).get(W + "val")
+              for p in document.iter(W + "p") if p.find("w:pPr/w:outlineLvl", NS) is not None}
+    assert marked == {"Hoe representatief is de organisatie?": "2", "Welke maatregelen neemt het college?": "2",
+                      "Wanneer volgt de evaluatie?": "2", "Klopt de nummering vanaf dertien?": "3"}
+    for p in document.iter(W + "p"):
+        if p.find("w:pPr/w:outlineLvl", NS) is not None:
+            assert p.find("w:pPr/w:numPr", NS) is not None and p.find("w:pPr/w:keepNext", NS) is not None
+    # not a question: a numbered item that is not bold throughout, or bold only in part
+    plain = part(build("1. **Vet** en niet vet\n2. Niet vet\n"), "word/document.xml")
+    assert plain.find(".//w:outlineLvl", NS) is None
+
+
+def test_a_letter_has_no_title_block_and_keeps_its_closing_with_the_signature():
+    letter = ("---\ntitle: Brief\nlayout: letter\n---\n\nAan de raad\n\nTekst.\n\nSlotalinea.\n\n"
+              "Met vriendelijke groet,\\\nwethouder\n\n---\n\n# Bijlage\n\nTekst.\n")
+    document = part(build(letter), "word/document.xml")
+    assert paragraphs(build(letter))[0] == ("", "Aan de raad")
+    kept = {"".join(t.text for t in p.iter(W + "t")): sorted(etree.QName(c).localname for c in p.find("w:pPr", NS)
+                                                              if etree.QName(c).localname.startswith("keep"))
+            for p in document.iter(W + "p") if p.find("w:pPr", NS) is not None}
+    assert kept["Slotalinea."] == ["keepLines", "keepNext"]
+    assert kept["Met vriendelijke groet,wethouder"] == ["keepLines"]
+    assert "Tekst." not in kept or not kept["Tekst."]
+
+
 # -- header, footer, fields ----------------------------------------------------------------------
 
 
@@ -336,15 +390,31 @@ def test_footer_counts_pages_with_fields():
     assert "".join(t.text for t in footer.iter(W + "t")) == "pagina 1 van 1"
 
 
-def test_toc_field_and_update_fields_setting():
-    meta = DocxMeta(title="t", toc=True)
-    data = build("---\ntitle: Titel\n---\n\n# Een\n", meta)
-    assert [style for style, _ in paragraphs(data)][:3] == ["Title", "TOCHeading", ""]
-    instructions = [i.text for i in part(data, "word/document.xml").iter(W + "instrText")]
-    assert instructions == [' TOC \\o "1-3" \\h \\z \\u ']
-    update = part(data, "word/settings.xml").find("w:updateFields", NS)
-    assert update is not None and update.get(W + "val") == "true"
-    assert part(build("# Een\n"), "word/settings.xml").find("w:updateFields", NS) is None
+def test_contents_filled_with_an_entry_per_heading_and_no_update_prompt():
+    meta = DocxMeta(title="t", toc=True, toc_pages={"_Toc000001": 1, "_Toc000002": 3})
+    data = build("---\ntitle: Titel\n---\n\n# Een\n\ntekst\n\n## Twee\n\n#### Vier\n", meta)
+    assert paragraphs(data)[:4] == [("Title", "Titel"), ("TOCHeading", "Inhoud"), ("TOC1", "Een1"), ("TOC2", "Twee3")]
+    document = part(data, "word/document.xml")
+    instructions = [i.text for i in document.iter(W + "instrText")]
+    assert instructions == [' TOC \\o "1-3" \\h \\z \\u ', " PAGEREF _Toc000001 \\h ", " PAGEREF _Toc000002 \\h "]
+    assert [b.get(W + "name") for b in document.iter(W + "bookmarkStart")] == ["_Toc000001", "_Toc000002"]
+    assert [h.get(W + "anchor") for h in document.iter(W + "hyperlink")] == ["_Toc000001", "_Toc000002"]
+    assert not [f for f in document.iter(W + "fldChar") if f.get(W + "dirty")]
+    assert part(data, "word/settings.xml").find("w:updateFields", NS) is None
+    kinds = [f.get(W + "fldCharType") for f in document.iter(W + "fldChar")]
+    assert kinds.count("begin") == kinds.count("end") == 3
+
+
+def test_contents_for_a_layout_run_leave_the_numbers_to_libreoffice():
+    meta = DocxMeta(title="t", toc=True, toc_field=False)
+    document = part(build("# Een\n", meta), "word/document.xml")
+    assert [i.text for i in document.iter(W + "instrText")] == [" PAGEREF _Toc000001 \\h "]
+    assert paragraphs(build("# Een\n", meta))[1] == ("TOC1", "Een")
+
+
+def test_no_contents_unless_asked_for():
+    document = part(build("# Een\n"), "word/document.xml")
+    assert not list(document.iter(W + "instrText")) and not list(document.iter(W + "bookmarkStart"))
 
 
 # -- properties ---------------------------------------------------------------------------

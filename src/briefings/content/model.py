@@ -323,6 +323,8 @@ class Document(Item):
     onderwerp: str | None = None
     trefwoorden: list[str] = []
     embargo: dt.date | None = None
+    inhoudsopgave: bool = Field(default=False, description=(
+        "A table of contents after the title, with an entry and page number per heading (DOCX and PDF)."))
     bijlagen: list[Bijlage] = []
     onderdelen: list[Onderdeel] = []
 

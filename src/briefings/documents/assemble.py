@@ -220,6 +220,7 @@ def _environment(templates: Path):
     )
     env.filters["datum"] = dutch.datum
     env.filters["getal"] = dutch.getal
+    env.filters["reactie"] = dutch.reactie
     env.globals["fail"] = fail
     return env
 
@@ -313,7 +314,7 @@ def assemble(lib: Library, doc: m.Document, project, woo: bool = False, parent: 
         keywords=[redact(k) for k in doc.trefwoorden],
         classification=doc.classificatie.capitalize(),
         reference=redact(doc.kenmerk or ""),
-        toc=len(body) > 20000,
+        toc=doc.inhoudsopgave,
         woo_grounds=grounds,
     )
 

@@ -36,10 +36,9 @@ class Baseline:
         return f"{self.rev} ({self.commit[:12]})"
 
     def markdown(self, doc_id: str, woo: bool = False) -> str:
-        """The document as it was built at rev, colophon included; empty when it did not exist yet."""
+        """The document's Markdown as it was at rev (as the DOCX shows it); empty when it did not exist yet."""
         from briefings.content import model as m
         from briefings.documents.assemble import assemble
-        from briefings.documents.build import colophon, content_hash
 
         doc = self.library.by_id.get(doc_id)
         if not isinstance(doc, m.Document):
@@ -48,7 +47,7 @@ class Baseline:
             assembled = assemble(self.library, doc, self.project, woo=woo)
         except BriefingsError as exc:
             raise self._failure(f"document '{doc_id}' does not build", exc) from None
-        return assembled.markdown + colophon(self.commit[:12], content_hash(self.library, doc))
+        return assembled.markdown
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

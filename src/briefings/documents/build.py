@@ -14,6 +14,7 @@ from briefings.errors import BriefingsError, CheckFailed, Location, did_you_mean
 from briefings.content.library import Library
 
 FORMATS = ("md", "docx")
+ALL_FORMATS = ("md", "docx", "pdf")
 
 
 @dataclass
@@ -21,6 +22,8 @@ class Output:
     doc: m.Document
     path: Path
     data: bytes
+    write: bool = True    # False: a DOCX made only to be converted to PDF
+    draft: bool = False   # a DOCX whose table of contents LibreOffice has yet to number (documents.layout)
 
 
 def select_documents(lib: Library, project, kind: str | None, doc_id: str | None, all_: bool) -> list[m.Document]:
@@ -77,6 +80,8 @@ def content_hash(lib: Library, doc: m.Document) -> str:
         for bijlage in data.get("bijlagen", ()) if isinstance(item, m.Document) else ():
             if bijlage.get("bestand", "") is None:
                 del bijlage["bestand"]  # keeps the hash of documents that include no file as it was
+        if isinstance(item, m.Document) and data.get("inhoudsopgave") is False:
+            del data["inhoudsopgave"]  # likewise for documents without a table of contents
         included = [b._inhoud for b in getattr(item, "bijlagen", ()) if b._inhoud is not None]
         if included:  # the text of files the attachments include (bestand)
             data["_inhoud"] = included
@@ -85,16 +90,24 @@ def content_hash(lib: Library, doc: m.Document) -> str:
     return digest.hexdigest()[:16]
 
 
+def provenance(commit: str, chash: str) -> str:
+    return f"Opgesteld met briefings {__version__} · commit {commit} · inhoud {chash}"
+
+
 def colophon(commit: str, chash: str) -> str:
-    return f"\n*Opgesteld met briefings {__version__} · commit {commit} · inhoud {chash}*\n"
+    """The provenance at the end of the Markdown, as a comment: it traces the file, readers do not see it."""
+    return f"\n<!-- {provenance(commit, chash)} -->\n"
 
 
 def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, ...], out_dir: Path,
                     woo: bool = False, reference_doc: Path | None = None, commit: str | None = None,
-                    audience: str | None = None, baseline=None) -> list[Output]:
+                    audience: str | None = None, baseline=None, toc_pages: dict[str, int] | None = None
+                    ) -> list[Output]:
     """One document's outputs, in memory. `audience` defaults to openbaar for Woo, else the document's own.
 
-    With a baseline (baseline.Baseline) the DOCX shows the changes since it as tracked changes.
+    With a baseline (baseline.Baseline) the DOCX shows the changes since it as tracked changes. A PDF
+    needs the DOCX: it is made (not written unless asked for) and converted later (documents.layout).
+    A document with a table of contents gets a draft DOCX unless `toc_pages` gives its page numbers.
     """
     from briefings.documents.assemble import assemble
     from briefings.documents.woo import WOO_AUTHOR, refuse_document
@@ -102,16 +115,17 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
     refuse_document(lib, doc, audience, woo)
     commit = commit or git_commit(project.root)
     reference = reference_doc or project.templates / "huisstijl.docx"
-    if "docx" in formats:
+    needs_docx = "docx" in formats or "pdf" in formats
+    if needs_docx:
         check_reference(reference)
     suffix = "-woo" if woo else ""
     assembled = assemble(lib, doc, project, woo=woo)
     chash = content_hash(lib, doc)
-    markdown = assembled.markdown + colophon(commit, chash)
     outputs = []
     if "md" in formats:
+        markdown = assembled.markdown + colophon(commit, chash)
         outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", markdown.encode("utf-8")))
-    if "docx" in formats:
+    if needs_docx:
         from briefings.writers.docx import DocxMeta, markdown_to_docx
 
         meta = DocxMeta(
@@ -123,16 +137,20 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
             reference=assembled.reference,
             date=doc.datum,
             toc=assembled.toc,
+            toc_pages=toc_pages,
+            toc_field=toc_pages is not None,
             custom={"briefings-commit": commit, "briefings-inhoud": chash, "briefings-document": doc.id,
                     "briefings-versie": __version__},
+            provenance=provenance(commit, chash),
         )
         old = None
         if baseline is not None:
             old = baseline.markdown(doc.id, woo=woo)
             meta.custom["briefings-sinds"] = baseline.commit
-        data = markdown_to_docx(markdown, meta, reference, baseline=old,
+        data = markdown_to_docx(assembled.markdown, meta, reference, baseline=old,
                                 revision=baseline.revision if baseline is not None else None)
-        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", data))
+        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", data, write="docx" in formats,
+                              draft=assembled.toc and toc_pages is None))
     return outputs
 
 
@@ -171,9 +189,10 @@ def render_outputs(lib: Library, project, docs: list[m.Document], formats: tuple
 def write_outputs(outputs: list[Output]) -> list[Path]:
     from briefings.writers.files import write_bytes_atomic
 
-    for output in outputs:
+    written = [o for o in outputs if o.write]
+    for output in written:
         write_bytes_atomic(output.path, output.data)
-    return [o.path for o in outputs]
+    return [o.path for o in written]
 
 
 def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> None:

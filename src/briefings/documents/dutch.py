@@ -31,3 +31,17 @@ def cijfer(c: m.Cijfer) -> str:
     if c.eenheid == "procent":
         text += "%"
     return f"{c.benadering} {text}" if c.benadering else text
+
+
+REACTIES = {"overgenomen": "Overgenomen", "deels": "Deels overgenomen", "niet-overgenomen": "Niet overgenomen"}
+
+
+def reactie(code: str | None, maatregelen: int = 0) -> str:
+    """The response to a recommendation in words: 'Overgenomen', 'Opgevolgd met 2 maatregelen'."""
+    if code in REACTIES:
+        return REACTIES[code]
+    if maatregelen == 1:
+        return "Opgevolgd met een maatregel"
+    if maatregelen:
+        return f"Opgevolgd met {maatregelen} maatregelen"
+    return "Nog geen reactie"

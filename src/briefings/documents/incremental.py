@@ -28,6 +28,7 @@ from briefings.content import model as m
 from briefings.content.library import Library
 
 MANIFEST = ".briefings-manifest.json"
+PDF_OPTIONS = "libreoffice writer_pdf_Export pdf/a-2b pdf/ua"  # change it when writers.pdf makes other PDFs
 PARALLEL_MIN = 12  # measured on 2 cores: the 7 shipped documents take 0.80 s in one process, 0.74 s in two
 _HASHED_PRIVATE = ("_inhoud",)  # private attributes that hold content (an included attachment's text)
 
@@ -143,10 +144,12 @@ def plan_build(lib: Library, project, docs: list[m.Document], formats: tuple[str
             path = output_path(out_dir, doc, fmt, woo)
             digest = common.copy()
             digest.update(f"{doc.id}:{fmt}:{inputs}".encode())
-            if fmt == "docx":
+            if fmt in ("docx", "pdf"):  # a PDF is converted from the DOCX
                 if reference is None:
                     reference = file_key(reference_doc or project.templates / "huisstijl.docx")
                 digest.update(reference.encode())
+            if fmt == "pdf":
+                digest.update(PDF_OPTIONS.encode())
             key = digest.hexdigest()
             name = path.relative_to(out_dir).as_posix()
             plan.keys[name] = key
@@ -169,13 +172,16 @@ def _up_to_date(path: Path, entry, key: str) -> bool:
     return entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns
 
 
-def record(plan: Plan, written: list[Path], since: str | None = None) -> None:
+def record(plan: Plan, written: list[Path], since: str | None = None, unfinished: frozenset = frozenset()) -> None:
     """Note the outputs just written in the manifest, and write it (atomically). An output with tracked
-    changes (since) is not the plain build of its inputs: the next plain build replaces it."""
+    changes (since) is not the plain build of its inputs: the next plain build replaces it; neither is an
+    unfinished one (a table of contents without page numbers, for want of LibreOffice)."""
     for path in written:
         name = path.relative_to(plan.out_dir).as_posix()
         st = path.stat()
         key = plan.keys[name] if since is None else f"since:{since}"
+        if path in unfinished:
+            key = "unfinished"
         plan.manifest[name] = {"inputs": key, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
     write_manifest(plan.out_dir, plan.manifest)
 
@@ -198,7 +204,7 @@ def _render_one(doc_id: str) -> list[tuple[str, bytes]] | str:
                                   audience=job["audience"])
     except BriefingsError as exc:  # sent back as text: the error classes do not all survive pickling
         return exc.render()
-    return [(str(o.path), o.data) for o in outputs]
+    return [(str(o.path), o.data, o.write, o.draft) for o in outputs]
 
 
 def _worker_start() -> None:
@@ -252,7 +258,8 @@ def render_stale(lib: Library, project, plan: Plan, woo: bool = False, audience:
                         from briefings.errors import BriefingsError
 
                         raise BriefingsError(rendered)
-                    outputs += [Output(doc, Path(path), data) for path, data in rendered]
+                    outputs += [Output(doc, Path(path), data, write, draft)
+                                for path, data, write, draft in rendered]
                     if progress is not None:
                         progress.update(1)
             except BaseException:

@@ -32,6 +32,7 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
     builds of several documents; `on_close(callback)` registers clean-up for the end of the command."""
     from briefings.content.load import display_path
     from briefings.documents.incremental import plan_build, record, render_stale
+    from briefings.documents.layout import lay_out, needs_layout
     from briefings.documents.woo import refuse_documents
 
     docs = select_documents(lib, project, req.kind, req.doc, req.all_)
@@ -51,6 +52,10 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
     if not plan.stale:
         return []
     docs = [lib.by_id[doc_id] for doc_id in plan.stale]
+    if any("pdf" in formats for formats in plan.stale.values()):
+        from briefings.writers.pdf import find_soffice
+
+        find_soffice()  # before any work: a PDF cannot be made without LibreOffice
     if req.check:
         refuse_on_errors(lib, project, docs, echo)
     options = dict(woo=req.woo, audience=req.audience, reference_doc=req.reference_doc, baseline=baseline)
@@ -59,10 +64,34 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
             outputs = render_stale(lib, project, plan, progress=bar, **options)
     else:
         outputs = render_stale(lib, project, plan, **options)
+    unfinished = set()
+    if needs_layout(outputs, plan.stale):
+        outputs, unfinished = lay_out(outputs, plan.stale, _rerender(lib, project, plan, options),
+                                      _warn)
     written = write_outputs(outputs)
-    record(plan, written, since=baseline.commit if baseline is not None else None)
+    record(plan, written, since=baseline.commit if baseline is not None else None, unfinished=frozenset(unfinished))
     for path in written:
         echo(display_path(path))
     if baseline is not None:
         echo(f"tracked changes since {baseline.label}, by {baseline.revision.author} on {baseline.revision.stamp}")
     return written
+
+
+def _rerender(lib: Library, project, plan, options: dict):
+    """render(doc, pages): the document's final DOCX, its table of contents numbered with pages."""
+    from briefings.documents.build import git_commit, render_document
+
+    commit = git_commit(project.root)
+
+    def render(doc, pages: dict[str, int]):
+        outputs = render_document(lib, project, doc, ("docx",), plan.out_dir, commit=commit, toc_pages=pages,
+                                  **options)
+        return next(o for o in outputs if o.path.suffix == ".docx")
+
+    return render
+
+
+def _warn(text: str) -> None:
+    import click
+
+    click.echo(f"warning: {text}", err=True)

@@ -35,8 +35,11 @@ class DocxMeta:
     reference: str = ""           # kenmerk, shown in the header
     date: datetime.date | None = None   # core created/modified come from this (reproducible)
     language: str = "nl-NL"
-    toc: bool = False             # insert a table-of-contents field after the title block
+    toc: bool = False             # a table of contents after the title block, an entry per heading
+    toc_pages: dict[str, int] | None = None  # its page numbers (bookmark → page), as a layout found them
+    toc_field: bool = True        # False: entries without the TOC field, for LibreOffice to number (see wordml)
     custom: dict[str, str] = field(default_factory=dict)  # custom document properties
+    provenance: str = ""          # how the document was made (version, commit, content hash): core comments
 
 
 def markdown_to_docx(markdown: str, meta: DocxMeta, reference_doc: Path, baseline: str | None = None,
@@ -62,15 +65,15 @@ def markdown_to_docx(markdown: str, meta: DocxMeta, reference_doc: Path, baselin
     tokens = parse_markdown(clean_text(markdown))
     writer = BodyWriter(document, reference_doc)
     writer.write_title_block(tokens)
-    if meta.toc:
-        writer.write_toc()
-        _enable_update_fields(document)
+    toc = (meta.toc_pages, meta.toc_field) if meta.toc else None
+    if toc:
+        writer.write_toc(*toc)
     writer.write_blocks(tokens)
     writer.finish()
     if baseline is not None:
         from briefings.writers.redline import track_changes
 
-        track_changes(document, writer, parse_markdown(clean_text(baseline)), meta.toc, revision)
+        track_changes(document, writer, parse_markdown(clean_text(baseline)), toc, revision)
     _write_header_footer(document, writer.styles, meta)
     _set_language(document, meta.language)
     _set_core_properties(document, meta)
@@ -147,30 +150,13 @@ def _set_language(document, language: str) -> None:
     lang.set(VAL, clean_text(language))
 
 
-def _enable_update_fields(document) -> None:
-    """w:updateFields in settings.xml, in its schema position, so Word refreshes the fields."""
-    settings = document.settings.element
-    if settings.find(W + "updateFields") is not None:
-        return
-    update = settings.makeelement(W + "updateFields", {VAL: "true"})
-    later = ("hdrShapeDefaults", "footnotePr", "endnotePr", "compat", "docVars", "rsids",
-             "mathPr", "attachedSchema", "themeFontLang", "clrSchemeMapping",
-             "doNotIncludeSubdocsInStats", "doNotAutoCompressPictures", "forceUpgrade",
-             "captions", "readModeInkLockDown", "smartTagType", "schemaLibrary",
-             "shapeDefaults", "doNotEmbedSmartTags", "decimalSymbol", "listSeparator")
-    for child in settings:
-        if child.tag.rpartition("}")[2] in later:
-            child.addprevious(update)
-            return
-    settings.append(update)
-
-
 def _set_core_properties(document, meta: DocxMeta) -> None:
     props = document.core_properties
     props.title = _core_text(meta.title)
     props.subject = _core_text(meta.subject)
     props.author = props.last_modified_by = _core_text(meta.author)
     props.keywords = _core_text(", ".join(meta.keywords))
+    props.comments = _core_text(meta.provenance)
     props.language = _core_text(meta.language)
     moment = (datetime.datetime(meta.date.year, meta.date.month, meta.date.day)
               if meta.date else EPOCH)

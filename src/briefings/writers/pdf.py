@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -27,6 +28,7 @@ EXPORT_OPTIONS = {
     "PDFUACompliance": ("boolean", "true"),     # PDF/UA: tags, /Lang, title shown, alt texts checked
     "UseTaggedPDF": ("boolean", "true"),
     "ExportBookmarks": ("boolean", "true"),     # the outline: headings and questions
+    "ExportBookmarksToPDFDestination": ("boolean", "true"),  # DOCX bookmarks become named destinations
     "OpenBookmarkLevels": ("long", "-1"),
     "ExportNotes": ("boolean", "false"),
     "ExportFormFields": ("boolean", "false"),
@@ -194,4 +196,60 @@ def _checked(path: Path, name: str) -> bytes:
     if b"pdfaid:part" not in data or b"/StructTreeRoot" not in data:
         raise ConversionError(f"LibreOffice made a PDF of {name}.docx that is not PDF/A and tagged; "
                               "briefings needs LibreOffice 7.4 or newer; no PDF was written")
-    return data
+    return _unescape_xmp(data)
+
+
+_DOUBLE_ESCAPED = re.compile(rb"&amp;(amp|lt|gt|quot|apos);")
+
+
+def _unescape_xmp(data: bytes) -> bytes:
+    """LibreOffice (7.4 at least) escapes the text of its XMP metadata twice: a title "A & B" reads "A &amp; B"
+    there, while the document information says "A & B", which PDF/A forbids. Undo the second escape and pad
+    the packet with as many spaces, so that the stream keeps its length and the file its offsets."""
+    start = data.find(b"<?xpacket begin")
+    end = data.find(b"<?xpacket end", start)
+    if start < 0 or end < 0:
+        return data
+    packet = data[start:end]
+    fixed = _DOUBLE_ESCAPED.sub(rb"&\1;", packet)
+    if fixed == packet:
+        return data
+    return data[:start] + fixed + b" " * (len(packet) - len(fixed)) + data[end:]
+
+
+def destination_pages(pdf: bytes) -> dict[str, int]:
+    """Page number (1-based) of each named destination in a PDF LibreOffice wrote with
+    ExportBookmarksToPDFDestination: where the bookmarks of a DOCX ended up. Names as in the DOCX.
+
+    Reads LibreOffice's own output only: a /Dests dictionary and a page tree in plain (unstreamed) objects.
+    """
+    def obj(number: str) -> bytes:
+        found = re.search(rb"(?<![0-9])" + number.encode() + rb" 0 obj(.*?)endobj", pdf, re.S)
+        return found.group(1) if found else b""
+
+    catalog = re.search(rb"/Type\s*/Catalog(.*?)>>", pdf, re.S)
+    if catalog is None:
+        return {}
+    pages_ref = re.search(rb"/Pages\s+(\d+)\s+0\s+R", catalog.group(0))
+    dests_ref = re.search(rb"/Dests\s+(\d+)\s+0\s+R", catalog.group(0))
+    if pages_ref is None or dests_ref is None:
+        return {}
+    order: list[str] = []
+
+    def walk(number: str, depth: int = 0) -> None:
+        body = obj(number)
+        kids = re.search(rb"/Kids\s*\[([^\]]*)\]", body)
+        if kids is None or depth > 20:
+            order.append(number)
+            return
+        for kid in re.findall(rb"(\d+)\s+0\s+R", kids.group(1)):
+            walk(kid.decode(), depth + 1)
+
+    walk(pages_ref.group(1).decode())
+    page_of = {number: index + 1 for index, number in enumerate(order)}
+    pages = {}
+    for name, target in re.findall(rb"/([^\s/\[\]<>()]+)\s*\[\s*(\d+)\s+0\s+R", obj(dests_ref.group(1).decode())):
+        decoded = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), name).decode("latin-1")
+        if target.decode() in page_of:
+            pages[decoded] = page_of[target.decode()]
+    return pages

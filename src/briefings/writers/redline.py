@@ -47,7 +47,8 @@ class Revision:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def track_changes(document, writer: BodyWriter, old_tokens: list, toc: bool, revision: Revision | None) -> None:
+def track_changes(document, writer: BodyWriter, old_tokens: list, toc: tuple | None,
+                  revision: Revision | None) -> None:
     """Turn the body writer just wrote into the new body with tracked changes against old_tokens."""
     revision = revision or Revision("briefings", datetime.datetime(2000, 1, 1))
     numbering = writer.numbering.element
@@ -58,8 +59,8 @@ def track_changes(document, writer: BodyWriter, old_tokens: list, toc: bool, rev
     old = BodyWriter(document, writer.styles.reference_doc, body=scratch)
     old.sect_pr = copy.deepcopy(writer.sect_pr)  # the same page, so the same table widths
     old.write_title_block(old_tokens)
-    if toc:  # the contents field is generated, not content: render it on both sides
-        old.write_toc()
+    if toc:  # the contents are generated, not content: render them on both sides (toc: write_toc's arguments)
+        old.write_toc(*toc)
     old.write_blocks(old_tokens)
     old.finish()
 

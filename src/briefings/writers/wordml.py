@@ -37,7 +37,8 @@ ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 MAX_STYLE_DEPTH = 3  # List Bullet 3 serves every deeper list; its numbering level goes on
 TOC_INSTRUCTION = r' TOC \o "1-3" \h \z \u '
 TOC_TITLE = "Inhoud"
-TOC_PLACEHOLDER = "De inhoudsopgave wordt bijgewerkt bij het openen (of kies 'Veld bijwerken')."
+TOC_LEVELS = 3
+TOC_BOOKMARK = "_Toc{:06d}"  # Word's prefix for the hidden bookmarks a table of contents points to
 
 # XML 1.0 forbids these; they are dropped rather than escaped.
 ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -124,6 +125,7 @@ class ListState:
     ilvl: str
     indent: str | None  # where the item text starts, for its continuation paragraphs
     pending: bool = False  # the current item has not written its first paragraph yet
+    ordered: bool = False
 
 
 class Numbering:
@@ -264,6 +266,13 @@ def text_run(parent, text: str, rpr: tuple = ()) -> None:
                 t.set(XML_SPACE, "preserve")
 
 
+def _field_start(parent, instruction: str) -> None:
+    """The begin, instruction and separate runs of a complex field whose result follows."""
+    sub(sub(parent, W + "r"), W + "fldChar", {W + "fldCharType": "begin"})
+    sub(sub(parent, W + "r"), W + "instrText", {XML_SPACE: "preserve"}).text = instruction
+    sub(sub(parent, W + "r"), W + "fldChar", {W + "fldCharType": "separate"})
+
+
 def field_run(paragraph, instruction: str, placeholder: str) -> None:
     """A complex field marked dirty, so Word computes it when the document opens."""
     def run():
@@ -293,21 +302,34 @@ class BodyWriter:
         self.quote_depth = 0
         self.after_table = False  # the last block written is a table (len(body) is slow)
         self._rpr_cache: dict[tuple, tuple] = {}
+        self.heading_level = 0  # of the last heading written: a question goes one level below it
+        self._toc = None  # (heading paragraph, pages, field) of a table of contents to fill in finish()
+        self.letter = False  # front matter `layout: letter`: no title block, closing kept with its signature
 
     # -- blocks ---------------------------------------------------------------
 
     def write_title_block(self, tokens: list) -> None:
         front = front_matter(tokens)
+        self.letter = front.get("layout") == "letter"
+        if self.letter:  # a letter names its subject in its details block; the title stays a property
+            return
         for key, style in (("title", "Title"), ("subtitle", "Subtitle")):
             value = front.get(key)
             if value not in (None, ""):
                 paragraph = self._paragraph(self.styles.id(style))
                 text_run(paragraph, clean_text(str(value)))
 
-    def write_toc(self) -> None:
+    def write_toc(self, pages: dict[str, int] | None = None, field: bool = True) -> None:
+        """A table of contents here, filled by finish() with an entry per heading (levels 1 to TOC_LEVELS).
+
+        Each entry links to a bookmark on its heading and shows its page with a PAGEREF field. `pages`
+        (bookmark name → page) are the page numbers a layout found; without them the numbers stay empty.
+        field=False leaves out the TOC field around the entries: LibreOffice then computes every PAGEREF
+        itself, which is how a build finds the pages (inside a TOC field it shows the numbers written).
+        """
         heading = self._paragraph(self.styles.id("TOC Heading"))
         text_run(heading, TOC_TITLE)
-        field_run(self._paragraph(None), TOC_INSTRUCTION, TOC_PLACEHOLDER)
+        self._toc = (heading, pages, field)
 
     def write_blocks(self, tokens: list) -> None:
         i, end = 0, len(tokens)
@@ -315,12 +337,18 @@ class BodyWriter:
             token = tokens[i]
             kind = token.type
             if kind == "paragraph_open":
-                self._inline(self._body_paragraph(), tokens[i + 1].children)
+                children = tokens[i + 1].children
+                question = self._is_question(children)
+                paragraph = self._body_paragraph()
+                if question:
+                    self._mark_question(paragraph)
+                self._inline(paragraph, children)
                 i += 3
                 continue
             if kind == "heading_open":
                 self._open_pending_item()
                 level = min(int(token.tag[1:]), 4)
+                self.heading_level = level
                 heading = self._paragraph(self.styles.id(f"Heading {level}"), heading=True)
                 self._inline(heading, tokens[i + 1].children)
                 i += 3
@@ -351,7 +379,106 @@ class BodyWriter:
     def finish(self) -> None:
         if self.after_table:
             self._paragraph(None)
+        if self.letter:
+            self._keep_closing_together()
+        if self._toc is not None:
+            self._fill_toc(*self._toc)
         self.body.append(self.sect_pr)
+
+    # -- navigation: questions, table of contents, letters ----------------------
+
+    def _is_question(self, children: list) -> bool:
+        """The first paragraph of a top-level numbered item that is bold throughout: how the templates write
+        a question (`vraag` in templates/_macros.md.j2)."""
+        if not (len(self.lists) == 1 and self.lists[0].ordered and self.lists[0].pending):
+            return False
+        children = [t for t in children if t.type != "text" or t.content.strip()]
+        if not children:
+            return False
+        if children[0].type != "strong_open" or children[-1].type != "strong_close":
+            return False
+        depth = 0
+        for token in children[:-1]:
+            depth += token.type == "strong_open"
+            depth -= token.type == "strong_close"
+            if depth == 0:  # bold ends before the paragraph does
+                return False
+        return True
+
+    def _mark_question(self, paragraph) -> None:
+        """An outline level one below the heading it sits under (Word's navigation pane, PDF bookmarks), and
+        kept with the first line of its answer."""
+        ppr = paragraph.find(W + "pPr")
+        style = ppr.find(W + "pStyle")
+        keep = ppr.makeelement(W + "keepNext", {})
+        if style is not None:
+            style.addnext(keep)
+        else:
+            ppr.insert(0, keep)
+        sub(ppr, W + "outlineLvl", {VAL: str(min(self.heading_level, 8))})
+
+    def _keep_closing_together(self) -> None:
+        """A letter ends with its closing and signature: the last paragraph of the letter (before the first
+        page break, where the attachments begin) keeps its lines together and the one before it stays with it."""
+        paragraphs = []
+        for child in self.body.iterchildren(W + "p", W + "tbl"):
+            if child.tag == W + "tbl":
+                paragraphs.clear()
+                continue
+            if child.find(f"{W}r/{W}br[@{W}type='page']") is not None:
+                break
+            if child.find(f".//{W}t") is not None:
+                paragraphs.append(child)
+        for index, paragraph in enumerate(paragraphs[-2:]):
+            ppr = first_child(paragraph, W + "pPr")
+            tags = ["keepLines"] if index or len(paragraphs) < 2 else ["keepNext", "keepLines"]
+            anchor = ppr.find(W + "pStyle")
+            for tag in tags:
+                element = ppr.makeelement(W + tag, {})
+                if anchor is not None:
+                    anchor.addnext(element)
+                else:
+                    ppr.insert(0, element)
+                anchor = element
+
+    def _fill_toc(self, heading, pages: dict[str, int] | None, field: bool) -> None:
+        levels = {self.styles.id(f"Heading {level}"): level for level in range(TOC_LEVELS, 0, -1)}
+        next_id = 1 + max((int(b.get(W + "id")) for b in self.body.iter(W + "bookmarkStart")
+                           if (b.get(W + "id") or "").isdigit()), default=0)
+        entries = []
+        for paragraph in heading.itersiblings(W + "p"):
+            style = paragraph.find(f"{W}pPr/{W}pStyle")
+            level = levels.get(style.get(VAL)) if style is not None else None
+            text = "".join(t.text or "" for t in paragraph.iter(W + "t")).strip()
+            if level is None or not text:
+                continue
+            name = TOC_BOOKMARK.format(len(entries) + 1)
+            start = paragraph.makeelement(W + "bookmarkStart", {W + "id": str(next_id), W + "name": name})
+            paragraph.find(W + "pPr").addnext(start)
+            sub(paragraph, W + "bookmarkEnd", {W + "id": str(next_id)})
+            next_id += 1
+            entries.append((level, name, text))
+        if not entries:
+            heading.getparent().remove(heading)
+            return
+        anchor = heading
+        for index, (level, name, text) in enumerate(entries):
+            paragraph = heading.makeelement(W + "p", {})
+            sub(sub(paragraph, W + "pPr"), W + "pStyle", {VAL: self.styles.id(f"TOC {level}")})
+            if field and index == 0:
+                _field_start(paragraph, TOC_INSTRUCTION)
+            link = sub(paragraph, W + "hyperlink", {W + "anchor": name, W + "history": "1"})
+            text_run(link, text)
+            sub(sub(link, W + "r"), W + "tab")
+            page = (pages or {}).get(name)
+            _field_start(link, f" PAGEREF {name} \\h ")
+            if page is not None:
+                text_run(link, str(page))
+            sub(sub(link, W + "r"), W + "fldChar", {W + "fldCharType": "end"})
+            if field and index == len(entries) - 1:
+                sub(sub(paragraph, W + "r"), W + "fldChar", {W + "fldCharType": "end"})
+            anchor.addnext(paragraph)
+            anchor = paragraph
 
     def _paragraph(self, style_id: str | None, num: tuple[str, str] | None = None,
                    indent: str | None = None, heading: bool = False):
@@ -401,7 +528,7 @@ class BodyWriter:
         style_name = base if style_depth == 1 else f"{base} {style_depth}"
         start = int(token.attrGet("start") or 1) if ordered else 1
         num_id, ilvl, indent = self.numbering.new_list(style_name, ordered, depth, start)
-        self.lists.append(ListState(style_depth, self.styles.id(style_name), num_id, ilvl, indent))
+        self.lists.append(ListState(style_depth, self.styles.id(style_name), num_id, ilvl, indent, ordered=ordered))
 
     def _code(self, content: str) -> None:
         paragraph = self._body_paragraph()
@@ -446,27 +573,45 @@ class BodyWriter:
                 align = ALIGN.get(style.removeprefix("text-align:"))
                 rows[-1][1].append((align, tokens[i + 1].children or []))
             i += 1
-        self._write_table(rows)
+        header = [cells for is_header, cells in rows if is_header]
+        if header and not any(_plain(children).strip() for cells in header for _, children in cells):
+            rows = [row for row in rows if not row[0]]  # `| | |`: a table without a header, a layout block
+            self._write_table(rows, layout=True)
+        else:
+            self._write_table(rows)
         return i + 1
 
-    def _write_table(self, rows: list[tuple[bool, list]]) -> None:
+    def _write_table(self, rows: list[tuple[bool, list]], layout: bool = False) -> None:
+        """Rows never split across pages; header rows repeat on every page. Column widths follow the text.
+
+        A layout table (a details block, no header) has no grid lines.
+        """
         columns = max((len(cells) for _, cells in rows), default=1) or 1
-        width = self._text_width() // columns
+        widths = column_widths(rows, columns, self._text_width())
         table = sub(self.body, W + "tbl")
         tbl_pr = sub(table, W + "tblPr")
         sub(tbl_pr, W + "tblStyle", {VAL: self.styles.id("Table Grid")})
         sub(tbl_pr, W + "tblW", {W + "w": "5000", W + "type": "pct"})
-        sub(tbl_pr, W + "tblLook", {VAL: "04A0", W + "firstRow": "1", W + "lastRow": "0",
-                                     W + "firstColumn": "0", W + "lastColumn": "0",
+        if layout:
+            borders = sub(tbl_pr, W + "tblBorders")
+            for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+                sub(borders, W + side, {VAL: "nil"})
+        sub(tbl_pr, W + "tblLayout", {W + "type": "fixed"})
+        if layout:  # no grid lines to keep clear of: the text lines up with the text around it
+            sub(sub(tbl_pr, W + "tblCellMar"), W + "left", {W + "w": "0", W + "type": "dxa"})
+        sub(tbl_pr, W + "tblLook", {VAL: "0400" if layout else "04A0", W + "firstRow": "0" if layout else "1",
+                                     W + "lastRow": "0", W + "firstColumn": "0", W + "lastColumn": "0",
                                      W + "noHBand": "0", W + "noVBand": "1"})
         grid = sub(table, W + "tblGrid")
-        for _ in range(columns):
+        for width in widths:
             sub(grid, W + "gridCol", {W + "w": str(width)})
         for is_header, cells in rows:
             row = sub(table, W + "tr")
+            row_pr = sub(row, W + "trPr")
+            sub(row_pr, W + "cantSplit")
             if is_header:
-                sub(sub(row, W + "trPr"), W + "tblHeader")
-            for align, children in cells + [(None, [])] * (columns - len(cells)):
+                sub(row_pr, W + "tblHeader")
+            for (align, children), width in zip(cells + [(None, [])] * (columns - len(cells)), widths):
                 cell = sub(row, W + "tc")
                 sub(sub(cell, W + "tcPr"), W + "tcW", {W + "w": str(width), W + "type": "dxa"})
                 paragraph = sub(cell, W + "p")
@@ -562,6 +707,40 @@ class BodyWriter:
                 props += [(W + "i", {}), (W + "iCs", {})]
             cached = self._rpr_cache[fmt] = tuple(props)
         return cached
+
+
+CHAR_WIDTH = 110     # twips per character of 10 pt Arial, on average (digits are 111, bold a little more)
+CELL_PADDING = 216   # left and right cell margins of the table style
+SHORT_CELL = 20      # characters: a column whose cells are all this short (dates, ids, numbers) never wraps
+
+
+def _plain(children: list) -> str:
+    return "".join(t.content if t.type in ("text", "code_inline") else " " if t.type == "softbreak" else ""
+                   for t in children)
+
+
+def column_widths(rows: list[tuple[bool, list]], columns: int, total: int) -> list[int]:
+    """Column widths in twips that add up to total, as a browser lays out an automatic table: each column
+    gets at least its longest word (its longest text if that is short) and the rest is shared out by how
+    much more its longest text needs."""
+    longest, word = [1] * columns, [1] * columns
+    for _, cells in rows:
+        for column, (_, children) in enumerate(cells[:columns]):
+            text = " ".join(_plain(children).split())
+            longest[column] = max(longest[column], len(text))
+            word[column] = max([word[column], *map(len, text.split())])
+    least = [CELL_PADDING + CHAR_WIDTH * (n + 2 if n <= SHORT_CELL else w + 1) for n, w in zip(longest, word)]
+    most = [max(low, CELL_PADDING + CHAR_WIDTH * n) for low, n in zip(least, longest)]
+    if sum(most) <= total:  # everything fits on one line: share the spare room by need
+        widths = [m + (total - sum(most)) * m / sum(most) for m in most]
+    elif sum(least) >= total:
+        widths = [low * total / sum(least) for low in least]
+    else:
+        spare = (total - sum(least)) / (sum(most) - sum(least))
+        widths = [low + (m - low) * spare for low, m in zip(least, most)]
+    result = [int(w) for w in widths]
+    result[-1] += total - sum(result)
+    return result
 
 
 def first_child(parent, tag: str):
