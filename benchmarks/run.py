@@ -138,6 +138,39 @@ def docx_vs_pandoc(folder: Path, runs: int, env: dict) -> list[str]:
     return [cells, row, theirs.cells()]
 
 
+def pdf_vs_soffice_per_file(folder: Path, runs: int, env: dict) -> list[list[str]]:
+    """`build --all --format pdf` against what it replaces: one `soffice --convert-to` call per built DOCX,
+    with the same export options and one private profile shared by the calls (as warm as ours is cold)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        return [["`build --all --force --format pdf` 1×", "", "", "0", "", "", "", "LibreOffice not installed"]]
+    briefings = [PYTHON, "-m", "briefings"]
+    subprocess.run([*briefings, "build", "--all", "--force", "--format", "docx", "--out", "bench-docx"], cwd=folder,
+                   env=env, check=True, stdout=subprocess.DEVNULL)
+    ours = run(Row("`build --all --force --format pdf` 1× (7 PDFs)",
+                   note="2 LibreOffice processes: table of contents, then PDFs"), folder,
+               [*briefings, "build", "--all", "--force", "--format", "pdf", "--out", "bench-pdf"], runs, env)
+    each = run(Row("`soffice --convert-to pdf` once per DOCX (the 7 DOCX of that build)"), folder,
+               [PYTHON, "-c", SOFFICE_EACH, soffice, str(folder / "bench-docx"), str(folder / "bench-soffice")],
+               runs, env)
+    ratio = statistics.median(ours.times) / statistics.median(each.times)
+    ours.note += f"; {ratio:.2f}× the time of one soffice call per file"
+    return [ours.cells(), each.cells()]
+
+
+# One soffice process per DOCX in a folder, one after the other, with the export options of writers/pdf.py.
+SOFFICE_EACH = r"""
+import subprocess, sys, tempfile
+from pathlib import Path
+from briefings.writers.pdf import FILTER
+soffice, source, out = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
+with tempfile.TemporaryDirectory() as profile:
+    for docx in sorted(source.glob("*.docx")):
+        subprocess.run([soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--convert-to",
+                        FILTER, "--outdir", out, str(docx)], check=True, capture_output=True)
+"""
+
+
 # Converts the Markdown once to warm up, then times `runs` conversions in the same process.
 WARM = r"""
 import sys, time
@@ -221,7 +254,7 @@ def main(argv=None) -> None:
                     [*briefings, "build", "--all", "--force", "--no-check"], min(runs, 3), env))
     rows.append(run(Row("`build --all` 10×, nothing changed (no-op)"), x10, [*briefings, "build", "--all"],
                     runs, env))
-    table = [row.cells() for row in rows] + docx_vs_pandoc(x1, runs, env)
+    table = [row.cells() for row in rows] + docx_vs_pandoc(x1, runs, env) + pdf_vs_soffice_per_file(x1, runs, env)
 
     header = ["measurement", "median s", "min s", "runs", "peak MB", "target", "", "note"]
     print("| " + " | ".join(header) + " |")

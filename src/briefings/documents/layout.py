@@ -31,6 +31,9 @@ def lay_out(outputs: list[Output], formats: dict[str, tuple[str, ...]], rerender
     DOCX again with the page numbers of its table of contents; `warn(text)` reports a table of contents
     left without numbers because LibreOffice is missing (only when no PDF was asked for).
     """
+    import tempfile
+    from functools import partial
+
     from briefings.writers.pdf import ConversionError, docx_bytes_to_pdf, find_soffice
 
     wants_pdf = {doc_id for doc_id, fmts in formats.items() if "pdf" in fmts}
@@ -45,18 +48,25 @@ def lay_out(outputs: list[Output], formats: dict[str, tuple[str, ...]], rerender
         finals = {o.doc.id: replace(rerender(o.doc, {}), write=o.write) for o in drafts}
         return [finals.get(o.doc.id, o) if o.draft else o for o in outputs], {f.path for f in finals.values()}
 
+    with tempfile.TemporaryDirectory(prefix="briefings-profile-") as profile:  # made once, used by every round
+        return _rounds(outputs, drafts, wants_pdf, rerender, partial(docx_bytes_to_pdf, profile=profile), warn)
+
+
+def _rounds(outputs: list[Output], drafts: list[Output], wants_pdf: set, rerender, convert, warn):
     plain = [o for o in outputs if o.path.suffix == ".docx" and not o.draft and o.doc.id in wants_pdf]
-    converted = docx_bytes_to_pdf([(o.doc.id, o.data) for o in drafts + plain])
+    converted = convert([(o.doc.id, o.data) for o in drafts + plain])
     pdfs = {o.doc.id: pdf for o, pdf in zip(plain, converted[len(drafts):])}
     finals = {}
     for output, pdf in zip(drafts, converted):
         pages = _toc_pages(pdf)
+        if not pages:
+            warn(f"{output.doc.id}: table of contents without page numbers: LibreOffice's PDF showed no pages")
         finals[output.doc.id] = (replace(rerender(output.doc, pages), write=output.write), pages)
     for _ in range(ROUNDS):
         check = [doc_id for doc_id in finals if doc_id in wants_pdf and doc_id not in pdfs]
         if not check:
             break
-        converted = docx_bytes_to_pdf([(doc_id, finals[doc_id][0].data) for doc_id in check])
+        converted = convert([(doc_id, finals[doc_id][0].data) for doc_id in check])
         for doc_id, pdf in zip(check, converted):
             final, pages = finals[doc_id]
             if _toc_pages(pdf) == pages:
@@ -66,7 +76,7 @@ def lay_out(outputs: list[Output], formats: dict[str, tuple[str, ...]], rerender
                 finals[doc_id] = (replace(rerender(final.doc, pages), write=final.write), pages)
     for doc_id in finals:  # settled enough after ROUNDS: the last PDF stands
         if doc_id in wants_pdf and doc_id not in pdfs:
-            pdfs[doc_id] = docx_bytes_to_pdf([(doc_id, finals[doc_id][0].data)])[0]
+            pdfs[doc_id] = convert([(doc_id, finals[doc_id][0].data)])[0]
 
     result = []
     for output in outputs:

@@ -88,8 +88,14 @@ def docx_to_pdf(jobs: list[tuple[Path, Path]], timeout: float = 180) -> None:
         write_bytes_atomic(Path(pdf_path), data)
 
 
-def docx_bytes_to_pdf(named: list[tuple[str, bytes]], timeout: float = 180) -> list[bytes]:
-    """The PDF bytes of each (name, DOCX bytes), in order; one LibreOffice process for all."""
+def docx_bytes_to_pdf(named: list[tuple[str, bytes]], timeout: float = 180, profile: Path | None = None
+                      ) -> list[bytes]:
+    """The PDF bytes of each (name, DOCX bytes), in order; one LibreOffice process for all.
+
+    `profile`: a folder for LibreOffice's profile that the caller keeps for its next call (a LibreOffice
+    that finds its profile made starts faster); by default a new one, removed afterwards. Never a folder
+    another LibreOffice may be using at the same time: that one would take the job over.
+    """
     if not named:
         return []
     for name, data in named:  # LibreOffice would read anything else as plain text
@@ -113,7 +119,7 @@ def docx_bytes_to_pdf(named: list[tuple[str, bytes]], timeout: float = 180) -> l
             path = sources / f"{stem}.docx"
             path.write_bytes(data)
             inputs.append(path)
-        _run(soffice, (folder / "profile").as_uri(), inputs, outdir, timeout)
+        _run(soffice, Path(profile or folder / "profile").resolve().as_uri(), inputs, outdir, timeout)
         return [_checked(outdir / f"{path.stem}.pdf", name) for path, (name, _) in zip(inputs, named)]
 
 

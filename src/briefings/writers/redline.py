@@ -63,6 +63,8 @@ def track_changes(document, writer: BodyWriter, old_tokens: list, toc: tuple | N
         old.write_toc(*toc)
     old.write_blocks(old_tokens)
     old.finish()
+    if toc:
+        _same_contents(scratch, writer)
 
     old_blocks, new_blocks = _blocks(scratch), _blocks(writer.body)
     steps = _align(old_blocks, new_blocks)
@@ -146,11 +148,12 @@ def _xml(element) -> tuple:
 
 
 def _shape(ppr) -> tuple:
-    """Paragraph properties without the list instance and the spacing after a table."""
+    """Paragraph properties without the list instance, the spacing after a table and a question's outline level
+    (which follows the heading above it)."""
     if ppr is None:
         return ()
     ppr = copy.deepcopy(ppr)
-    for tag in (f"{W}numPr/{W}numId", W + "spacing"):
+    for tag in (f"{W}numPr/{W}numId", W + "spacing", W + "outlineLvl"):
         for element in ppr.findall(tag):
             element.getparent().remove(element)
     return _xml(ppr)
@@ -439,6 +442,33 @@ def _write_tokens(paragraph, container, tokens: list[_Token], deleted: bool) -> 
                 child.tag = W + "delInstrText"
             run.append(child)
     flush_text()
+
+
+def _same_contents(old_body, writer: BodyWriter) -> None:
+    """The old render gets the new table of contents: it lists the new headings, so it has no changes to
+    track, and the old headings' bookmarks go (the entries point to the new ones)."""
+    from briefings.writers.wordml import TOC_LEVELS
+
+    styles = {writer.styles.id("TOC Heading")} | {writer.styles.id(f"TOC {n}") for n in range(1, TOC_LEVELS + 1)}
+
+    def contents(body):
+        return [p for p in body.iterchildren(W + "p")
+                if (style := p.find(f"{W}pPr/{W}pStyle")) is not None and style.get(VAL) in styles]
+
+    old, new = contents(old_body), contents(writer.body)
+    if old:
+        for paragraph in new:
+            old[0].addprevious(copy.deepcopy(paragraph))
+        for paragraph in old:
+            old_body.remove(paragraph)
+    ids = set()
+    for start in list(old_body.iter(W + "bookmarkStart")):
+        if (start.get(W + "name") or "").startswith("_Toc"):
+            ids.add(start.get(W + "id"))
+            start.getparent().remove(start)
+    for end in list(old_body.iter(W + "bookmarkEnd")):
+        if end.get(W + "id") in ids:
+            end.getparent().remove(end)
 
 
 # -- numbering and the merged body -------------------------------------------------------

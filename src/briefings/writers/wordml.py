@@ -709,9 +709,20 @@ class BodyWriter:
         return cached
 
 
-CHAR_WIDTH = 110     # twips per character of 10 pt Arial, on average (digits are 111, bold a little more)
-CELL_PADDING = 216   # left and right cell margins of the table style
-SHORT_CELL = 20      # characters: a column whose cells are all this short (dates, ids, numbers) never wraps
+CELL_PADDING = 216 + 60  # left and right cell margins of the table style, and a little room for rounding
+SHORT_CELL = 20      # characters: a short text with a digit (a date, an id, a number) is never wrapped
+DIGIT = re.compile(r"\d")
+# Advance widths of Arial (and its metric twin Liberation Sans) in thousandths of an em; others: 556, capitals 667
+_ARIAL = {**dict.fromkeys("ijl'|.,:;!I", 222), **dict.fromkeys("ft /()[]-", 278), "r": 333, "\"": 355,
+          **dict.fromkeys("ckszvxy", 500), "m": 833, "w": 722, "M": 833, "W": 944, "%": 889, "@": 1015,
+          **dict.fromkeys("CDHNRU", 722), **dict.fromkeys("GOQ", 778), "J": 500, "L": 556, "F": 611, "T": 611,
+          "Z": 611}
+
+
+def text_width(text: str, bold: bool = False) -> int:
+    """The width of text in 10 pt Arial, in twips (an em is 200 twips); bold is a little wider."""
+    thousandths = sum(_ARIAL.get(c, 667 if c.isupper() else 556) for c in text)
+    return round(thousandths * 0.2 * (1.08 if bold else 1.0))
 
 
 def _plain(children: list) -> str:
@@ -721,16 +732,19 @@ def _plain(children: list) -> str:
 
 def column_widths(rows: list[tuple[bool, list]], columns: int, total: int) -> list[int]:
     """Column widths in twips that add up to total, as a browser lays out an automatic table: each column
-    gets at least its longest word (its longest text if that is short) and the rest is shared out by how
-    much more its longest text needs."""
-    longest, word = [1] * columns, [1] * columns
-    for _, cells in rows:
+    gets at least its longest word (or its longest date, id or number, which are not wrapped) and the rest
+    is shared out by how much more its longest text needs."""
+    least, most = [0] * columns, [0] * columns
+    for is_header, cells in rows:
         for column, (_, children) in enumerate(cells[:columns]):
             text = " ".join(_plain(children).split())
-            longest[column] = max(longest[column], len(text))
-            word[column] = max([word[column], *map(len, text.split())])
-    least = [CELL_PADDING + CHAR_WIDTH * (n + 2 if n <= SHORT_CELL else w + 1) for n, w in zip(longest, word)]
-    most = [max(low, CELL_PADDING + CHAR_WIDTH * n) for low, n in zip(least, longest)]
+            width = text_width(text, bold=is_header)
+            most[column] = max(most[column], width)
+            unbroken = width if len(text) <= SHORT_CELL and DIGIT.search(text) else \
+                max((text_width(word, bold=is_header) for word in text.split()), default=0)
+            least[column] = max(least[column], unbroken)
+    least = [CELL_PADDING + w for w in least]
+    most = [CELL_PADDING + w for w in most]
     if sum(most) <= total:  # everything fits on one line: share the spare room by need
         widths = [m + (total - sum(most)) * m / sum(most) for m in most]
     elif sum(least) >= total:
