@@ -281,3 +281,41 @@ def test_pdf_rebuilds_only_when_its_docx_would_change(tmp_path):
     assert "unchanged" not in changed.stdout
     with pikepdf.open(project / "build" / "factsheet-verwey-jonker-2024.pdf") as document:
         assert str(document.docinfo.Title).startswith("Nieuw ")
+
+
+def test_remembered_page_numbers_spare_libreoffice_and_are_checked_against_the_pdf(tmp_path):
+    import json
+    import shutil
+    import stat
+
+    project = copy_project(tmp_path / "project")
+    calls = tmp_path / "calls"
+    wrapper = tmp_path / "soffice"
+    wrapper.write_text(f'#!/bin/sh\necho x >> "{calls}"\nexec "{shutil.which("soffice")}" "$@"\n', encoding="utf-8")
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    env = {**FIXED, "BRIEFINGS_CACHE_DIR": str(tmp_path / "cache"), "BRIEFINGS_SOFFICE": str(wrapper)}
+
+    def build(*args):
+        result = run_cli("build", "achtergrondnotitie", "--force", *args, cwd=project, env=env)
+        assert result.returncode == 0, result.stderr
+        return len(calls.read_text().split()) if calls.exists() else 0
+
+    assert build("--format", "docx") == 1  # the draft is laid out once
+    assert build("--format", "docx") == 1  # then its pages are remembered
+    assert build("--format", "pdf") == 2  # one round: the final DOCX with the others
+    remembered = tmp_path / "cache" / "toc-pages.json"
+    pages = json.loads(remembered.read_text(encoding="utf-8"))
+    remembered.write_text(json.dumps({key: {name: 9 for name in value} for key, value in pages.items()}),
+                          encoding="utf-8")
+    assert build("--format", "all") == 4  # wrong numbers are found in the PDF and laid out again
+    notitie = project / "build" / "achtergrondnotitie-arbeidsinspectie-2024"
+    contents = [line for line in text_of(notitie.with_suffix(".pdf"), "-layout", "-l", "1").splitlines()
+                if "...." in line]
+    assert contents and not [line for line in contents if line.rstrip().endswith(" 9")]
+    bookmarks = {title: page for _, title, page in outline(notitie.with_suffix(".pdf"))}
+    for line in contents:
+        found = re.match(r"\s*(.+?)\.{3,}\s*(\d+)$", line)
+        assert bookmarks[found.group(1).strip()] == int(found.group(2))
+    entries = [p for p in _document_xml(notitie.with_suffix(".docx")).iter(W + "p")
+               if p.find(f"{W}pPr/{W}pStyle[@{W}val='TOC1']") is not None]
+    assert [list(p.iter(W + "t"))[-1].text for p in entries] != ["9"] * len(entries)

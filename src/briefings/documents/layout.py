@@ -6,17 +6,26 @@ LibreOffice computes each page number while converting it. The page of every hea
 destination in that PDF) then goes into the final DOCX, inside a real TOC field, as Word shows it
 without asking to update. The PDF of the final DOCX is checked against those pages.
 
-Each round converts all its documents in one LibreOffice process: one for the drafts and the PDFs of
-documents without a table of contents, one for the PDFs of documents with one.
+The pages are remembered (in the cache folder, by the draft's text and styles and the LibreOffice used):
+a draft laid out before needs no LibreOffice for its DOCX, and its PDF is made in the same round as the
+others. Each round converts all its documents in one LibreOffice process with one profile: usually one
+round, two when a table of contents is new.
 """
 from __future__ import annotations
 
+import hashlib
+import io
+import json
+import os
 import re
+import zipfile
 from dataclasses import replace
+from pathlib import Path
 
 from briefings.documents.build import Output
 
 ROUNDS = 3  # a table of contents whose numbers move its headings (it never did) gets this many tries
+REMEMBERED = 500  # laid-out drafts kept in the cache
 _TOC_NAME = re.compile(r"Toc(\d{6})$")
 
 
@@ -39,7 +48,7 @@ def lay_out(outputs: list[Output], formats: dict[str, tuple[str, ...]], rerender
     wants_pdf = {doc_id for doc_id, fmts in formats.items() if "pdf" in fmts}
     drafts = [o for o in outputs if o.draft]
     try:
-        find_soffice()
+        soffice = find_soffice()
     except ConversionError as error:
         if wants_pdf:
             raise
@@ -48,35 +57,49 @@ def lay_out(outputs: list[Output], formats: dict[str, tuple[str, ...]], rerender
         finals = {o.doc.id: replace(rerender(o.doc, {}), write=o.write) for o in drafts}
         return [finals.get(o.doc.id, o) if o.draft else o for o in outputs], {f.path for f in finals.values()}
 
+    memory = _Pages(soffice)
     with tempfile.TemporaryDirectory(prefix="briefings-profile-") as profile:  # made once, used by every round
-        return _rounds(outputs, drafts, wants_pdf, rerender, partial(docx_bytes_to_pdf, profile=profile), warn)
+        result = _rounds(outputs, wants_pdf, rerender, partial(docx_bytes_to_pdf, profile=profile), warn, memory)
+    memory.save()
+    return result, set()
 
 
-def _rounds(outputs: list[Output], drafts: list[Output], wants_pdf: set, rerender, convert, warn):
+def _rounds(outputs: list[Output], wants_pdf: set, rerender, convert, warn, memory: "_Pages") -> list[Output]:
+    finals: dict[str, tuple[Output, dict]] = {}  # document id → final DOCX, the pages it shows
+    drafts = []
+    for output in (o for o in outputs if o.draft):
+        pages = memory.get(output.data)
+        if pages is None:
+            drafts.append(output)
+        else:
+            finals[output.doc.id] = (replace(rerender(output.doc, pages), write=output.write), pages)
     plain = [o for o in outputs if o.path.suffix == ".docx" and not o.draft and o.doc.id in wants_pdf]
-    converted = convert([(o.doc.id, o.data) for o in drafts + plain])
-    pdfs = {o.doc.id: pdf for o, pdf in zip(plain, converted[len(drafts):])}
-    finals = {}
-    for output, pdf in zip(drafts, converted):
-        pages = _toc_pages(pdf)
-        if not pages:
-            warn(f"{output.doc.id}: table of contents without page numbers: LibreOffice's PDF showed no pages")
-        finals[output.doc.id] = (replace(rerender(output.doc, pages), write=output.write), pages)
+    pdfs: dict[str, bytes] = {}
+    check = [doc_id for doc_id in finals if doc_id in wants_pdf]
     for _ in range(ROUNDS):
-        check = [doc_id for doc_id in finals if doc_id in wants_pdf and doc_id not in pdfs]
-        if not check:
+        jobs = [(o.doc.id, o.data) for o in drafts + plain] + [(d, finals[d][0].data) for d in check]
+        if not jobs:
             break
-        converted = convert([(doc_id, finals[doc_id][0].data) for doc_id in check])
-        for doc_id, pdf in zip(check, converted):
+        converted = convert(jobs)
+        for output, pdf in zip(drafts, converted):
+            pages = _toc_pages(pdf)
+            if not pages and _has_entries(output.data):
+                warn(f"{output.doc.id}: table of contents without page numbers: LibreOffice's PDF showed none")
+            memory.put(output.data, pages)
+            finals[output.doc.id] = (replace(rerender(output.doc, pages), write=output.write), pages)
+        pdfs.update((o.doc.id, pdf) for o, pdf in zip(plain, converted[len(drafts):]))
+        unsettled = []
+        for doc_id, pdf in zip(check, converted[len(drafts) + len(plain):]):
             final, pages = finals[doc_id]
             if _toc_pages(pdf) == pages:
                 pdfs[doc_id] = pdf
-            else:  # the numbers themselves moved a heading: number again from this layout
+            else:  # the numbers moved a heading (or the remembered ones were wrong): number from this layout
                 pages = _toc_pages(pdf)
                 finals[doc_id] = (replace(rerender(final.doc, pages), write=final.write), pages)
-    for doc_id in finals:  # settled enough after ROUNDS: the last PDF stands
-        if doc_id in wants_pdf and doc_id not in pdfs:
-            pdfs[doc_id] = convert([(doc_id, finals[doc_id][0].data)])[0]
+                pdfs[doc_id] = pdf  # stands if the rounds run out
+                unsettled.append(doc_id)
+        check = unsettled + [o.doc.id for o in drafts if o.doc.id in wants_pdf]
+        drafts, plain = [], []
 
     result = []
     for output in outputs:
@@ -86,7 +109,12 @@ def _rounds(outputs: list[Output], drafts: list[Output], wants_pdf: set, rerende
         if output.path.suffix == ".docx" and output.doc.id in pdfs:
             result.append(replace(output, path=output.path.with_suffix(".pdf"), data=pdfs[output.doc.id],
                                   write=True, draft=False))
-    return result, set()
+    return result
+
+
+def _has_entries(docx: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        return b'w:name="_Toc' in package.read("word/document.xml")
 
 
 def _toc_pages(pdf: bytes) -> dict[str, int]:
@@ -99,3 +127,68 @@ def _toc_pages(pdf: bytes) -> dict[str, int]:
         if found:
             pages[TOC_BOOKMARK.format(int(found.group(1)))] = page
     return pages
+
+
+class _Pages:
+    """Page numbers of laid-out drafts, by what decides the layout: the draft's parts under word/ (text,
+    styles, numbering, header, footer) and the LibreOffice that laid it out (program, size, date)."""
+
+    def __init__(self, soffice: str):
+        from briefings.documents.incremental import PDF_OPTIONS
+
+        real = os.path.realpath(soffice)
+        try:
+            st = os.stat(real)
+            self.engine = f"{real}:{st.st_size}:{st.st_mtime_ns}:{PDF_OPTIONS}"
+        except OSError:
+            self.engine = None
+        off = os.environ.get("BRIEFINGS_CACHE", "").strip().lower() in ("0", "off", "no", "false")
+        self.path = None if off or self.engine is None else _cache_folder() / "toc-pages.json"
+        self.known: dict[str, dict[str, int]] = {}
+        self.changed = False
+        if self.path is not None:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+                self.known = {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+            except (OSError, ValueError):
+                self.known = {}
+
+    def key(self, docx: bytes) -> str:
+        digest = hashlib.sha256(str(self.engine).encode())
+        with zipfile.ZipFile(io.BytesIO(docx)) as package:
+            for name in sorted(n for n in package.namelist() if n.startswith("word/")):
+                digest.update(name.encode() + b"\0" + package.read(name) + b"\0")
+        return digest.hexdigest()
+
+    def get(self, docx: bytes) -> dict[str, int] | None:
+        if self.path is None:
+            return None
+        pages = self.known.get(self.key(docx))
+        return {str(k): int(v) for k, v in pages.items()} if pages else None
+
+    def put(self, docx: bytes, pages: dict[str, int]) -> None:
+        if self.path is not None and pages:
+            key = self.key(docx)
+            self.known.pop(key, None)
+            self.known[key] = pages  # the newest last: the oldest go first when there are too many
+            self.changed = True
+
+    def save(self) -> None:
+        if self.path is None or not self.changed:
+            return
+        from briefings.writers.files import write_text_atomic
+
+        kept = dict(list(self.known.items())[-REMEMBERED:])
+        try:
+            write_text_atomic(self.path, json.dumps(kept, sort_keys=False))
+        except OSError:
+            pass  # a cache that cannot be written is only slower next time
+
+
+def _cache_folder() -> Path:
+    """The cache folder of briefings: $BRIEFINGS_CACHE_DIR, else $XDG_CACHE_HOME/briefings or ~/.cache/briefings."""
+    explicit = os.environ.get("BRIEFINGS_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "briefings"
