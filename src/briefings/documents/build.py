@@ -14,7 +14,6 @@ from briefings.errors import BriefingsError, CheckFailed, Location, did_you_mean
 from briefings.content.library import Library
 
 FORMATS = ("md", "docx")
-ALL_FORMATS = ("md", "docx", "pdf")
 
 
 @dataclass

@@ -2,8 +2,9 @@
 
 `build/.briefings-manifest.json` records, per output, a hash of everything it was built from: the
 canonical content of every item the document uses (Library.uses), included attachment files, the
-templates' text, the reference document's bytes (DOCX only), the options (format, Woo, audience),
-and the version of briefings and its code. An output is rebuilt when it is missing, when it changed
+templates' text, the reference document's bytes (DOCX and PDF), the options (format, Woo, audience;
+a PDF's export options), and the version of briefings and its code. A PDF is made from the DOCX, so it is
+rebuilt exactly when the DOCX would be; it does not need the DOCX to be asked for or written. An output is rebuilt when it is missing, when it changed
 on disk since it was written, or when that hash differs. Deciding this loads the library and hashes;
 it imports neither Jinja2 nor python-docx.
 
