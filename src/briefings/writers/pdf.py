@@ -161,6 +161,7 @@ def _run(soffice: str, profile: str, sources: list[Path], outdir: Path, timeout:
         raise
     output = log.read_text(encoding="utf-8", errors="replace")
     if process.returncode:
+        _stop(process)
         reason = (f"was killed by signal {-process.returncode}" if process.returncode < 0
                   else f"exited with code {process.returncode}")
         raise ConversionError(f"LibreOffice {reason} while converting to PDF; no PDF was written"
@@ -168,13 +169,11 @@ def _run(soffice: str, profile: str, sources: list[Path], outdir: Path, timeout:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    """End soffice and the processes it started (oosplash starts soffice.bin)."""
-    if process.poll() is not None:
-        return
+    """End soffice and the processes it started (oosplash starts soffice.bin), also those that outlived it."""
     try:
         if os.name == "posix":
             os.killpg(process.pid, signal.SIGKILL)
-        else:
+        elif process.poll() is None:
             process.kill()
     except OSError:
         pass
@@ -182,6 +181,13 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         pass
+    deadline = time.monotonic() + 5
+    while os.name == "posix" and time.monotonic() < deadline:  # soffice.bin may outlive its parent briefly:
+        try:                                                   # let it go before its profile is removed
+            os.killpg(process.pid, 0)
+        except OSError:
+            break
+        time.sleep(0.02)
 
 
 def _last_line(output: str) -> str:
