@@ -152,7 +152,7 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, 
         raise click.UsageError("--since marks the changes in the DOCX; use --format docx or both")
     req = BuildRequest(kind, doc, all_, formats, Path(out) if out else None,
                        Path(reference_doc) if reference_doc else None, woo, audience, not no_check, since, force)
-    build_documents(c.library, c.project, req, click.echo, _progress if sys.stderr.isatty() else None,
+    build_documents(lambda: c.library, c.project, req, click.echo, _progress if sys.stderr.isatty() else None,
                     click.get_current_context().call_on_close)
 
 

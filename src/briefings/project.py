@@ -98,8 +98,8 @@ def load_project(root: Path | None = None) -> Project:
     settings = dict(DEFAULTS)
     config_path = root / CONFIG_NAME
     if config_path.is_file():
-        from briefings.content.load import display_path
         from briefings.content.yamlpos import load_yaml, position_of
+        from briefings.errors import display_path
 
         shown = display_path(config_path)
         try:

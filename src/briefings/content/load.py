@@ -10,20 +10,12 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from briefings.content import model as m
-from briefings.errors import BriefingsError, ContentError, ErrorGroup, Location, PathError, did_you_mean
+from briefings.errors import (BriefingsError, ContentError, ErrorGroup, Location, PathError, did_you_mean,
+                              display_path)
 from briefings.content.positions import attach, keep_packed, locate
 from briefings.content.yamlpos import PosDict, load_yaml, position_of
 
 SUFFIXES = (".yaml", ".yml")
-
-
-def display_path(path: Path) -> str:
-    """A path as the user wants to read it: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
 
 
 def safe_join(root: Path, relative: str, where: Location | None = None) -> Path:

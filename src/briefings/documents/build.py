@@ -13,7 +13,7 @@ from briefings.content import model as m
 from briefings.errors import BriefingsError, CheckFailed, Location, did_you_mean
 from briefings.content.library import Library
 
-FORMATS = ("md", "docx")
+FORMATS = ("md", "docx")  # what render_document can write (a build request defaults to all: pipeline.FORMATS)
 
 
 @dataclass

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from briefings.content.library import Library
-from briefings.documents.build import FORMATS, refuse_on_errors, select_documents, write_outputs
+if TYPE_CHECKING:
+    from briefings.content.library import Library
+
+FORMATS = ("md", "docx")  # every output format, the default of a build
 
 
 @dataclass
@@ -25,18 +28,36 @@ class BuildRequest:
     force: bool = False
 
 
-def build_documents(lib: Library, project, req: BuildRequest, echo, progress=None, on_close=None) -> list[Path]:
+def build_documents(open_library, project, req: BuildRequest, echo, progress=None, on_close=None) -> list[Path]:
     """A whole build: select, refuse what the audience may not see, plan, check, render, write, record.
 
+    `open_library()` gives the library, loaded only when the manifest cannot say that nothing changed;
     `echo` prints a line for the user; `progress(length)` gives a context manager with update(n) for
     builds of several documents; `on_close(callback)` registers clean-up for the end of the command."""
-    from briefings.content.load import display_path
+    from briefings.documents.manifest import snapshot, unchanged_outputs
+    from briefings.errors import display_path
+
+    out_dir = req.out or project.build
+    quick = None
+    if not req.since:  # taken before the library loads: a file changed meanwhile shows next time
+        quick = snapshot(project, [req.kind, req.doc, req.all_, list(req.formats), str(Path(out_dir).resolve()),
+                                   req.reference_doc, req.woo, req.audience])
+        unchanged = None if req.force else unchanged_outputs(out_dir, *quick)
+        if unchanged is not None:
+            for path in unchanged:
+                echo(f"unchanged: {display_path(path)}")
+            return []
+    return _build(open_library(), project, req, out_dir, quick, echo, progress, on_close)
+
+
+def _build(lib: "Library", project, req: BuildRequest, out_dir: Path, quick, echo, progress, on_close) -> list[Path]:
+    from briefings.documents.build import refuse_on_errors, select_documents, write_outputs
     from briefings.documents.incremental import plan_build, record, render_stale
     from briefings.documents.woo import refuse_documents
+    from briefings.errors import display_path
 
     docs = select_documents(lib, project, req.kind, req.doc, req.all_)
     refuse_documents(lib, docs, req.audience, req.woo)  # nothing for readers who may not see it, checks or not
-    out_dir = req.out or project.build
     baseline = None
     if req.since:
         from briefings.documents.baseline import open_baseline
@@ -49,6 +70,7 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
     for path in plan.unchanged:
         echo(f"unchanged: {display_path(path)}")
     if not plan.stale:
+        record(plan, [], quick=quick)  # writes only a new snapshot
         return []
     docs = [lib.by_id[doc_id] for doc_id in plan.stale]
     if req.check:
@@ -60,7 +82,7 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
     else:
         outputs = render_stale(lib, project, plan, **options)
     written = write_outputs(outputs)
-    record(plan, written, since=baseline.commit if baseline is not None else None)
+    record(plan, written, since=baseline.commit if baseline is not None else None, quick=quick)
     for path in written:
         echo(display_path(path))
     if baseline is not None:
