@@ -530,10 +530,12 @@ def _scope(lib: Library, documents: list[str] | None) -> list[m.Document]:
 
 
 def run_checks(lib: Library, project, documents: list[str] | None = None,
-               today: dt.date | None = None) -> list[Finding]:
+               today: dt.date | None = None, least: str = "info") -> list[Finding]:
     """Run every rule that is not switched off. With `documents`, keep only findings about those
-    documents and the items they use."""
+    documents and the items they use. Rules set below `least` (a severity) are not run: a hit is at most
+    as severe as its rule."""
     severities = _severities(project)
+    levels = SEVERITIES[:SEVERITIES.index(least) + 1]
     settings = {**CHECK_DEFAULTS, **(getattr(project, "checks", None) or {})}
     ctx = Context(lib, settings, _scope(lib, documents), today or dt.date.today())
     allowed = None
@@ -542,7 +544,7 @@ def run_checks(lib: Library, project, documents: list[str] | None = None,
     findings = []
     for r in RULES:
         severity = severities[r.id]
-        if severity == OFF:
+        if severity not in levels:  # off, or below what the caller wants
             continue
         for hit in r.run(ctx):
             if allowed is not None and not allowed.intersection(hit.about):

@@ -6,6 +6,7 @@ such as [[cijfer:id]] in the document's own numbering.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,6 +218,7 @@ def _environment(templates: Path):
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["datum"] = dutch.datum
     env.filters["getal"] = dutch.getal
@@ -225,6 +227,38 @@ def _environment(templates: Path):
 
 
 _ENVS: dict[Path, object] = {}
+
+
+def _bytecode_cache():
+    """Compiled templates in the user's cache folder (never the project's), so that a build does not compile
+    every template again: Jinja2 checks each against its template's text and its own version. A file that is
+    not ours or cannot be read is compiled again."""
+    import jinja2
+
+    from briefings.content.cache import code_cache_folder
+
+    folder = code_cache_folder("templates")
+    if folder is None:
+        return None
+
+    class Compiled(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            try:
+                path = os.path.join(self.directory, self.pattern % bucket.key)
+                if hasattr(os, "getuid") and os.stat(path).st_uid != os.getuid():
+                    return
+                super().load_bytecode(bucket)
+            except Exception:  # missing or damaged: compiled again
+                bucket.reset()
+
+        def dump_bytecode(self, bucket) -> None:
+            try:
+                os.makedirs(self.directory, mode=0o700, exist_ok=True)
+                super().dump_bytecode(bucket)
+            except OSError:  # a cache that cannot be written is skipped
+                pass
+
+    return Compiled(str(folder))
 
 
 def template_error(exc: Exception, templates: Path, name: str) -> TemplateError:

@@ -181,7 +181,7 @@ def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> Non
 
     from briefings.checks.rules import run_checks
 
-    findings = run_checks(lib, project, documents=[d.id for d in docs])
+    findings = run_checks(lib, project, documents=[d.id for d in docs], least="error")
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         for finding in errors:  # on stderr: stdout lists what a build wrote

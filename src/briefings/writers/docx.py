@@ -183,9 +183,20 @@ def _core_text(text: str) -> str:
     return clean_text(text)[:255]
 
 
-def _set_custom_properties(document, custom: dict[str, str]) -> None:
-    from xml.sax.saxutils import escape, quoteattr
+def _escape(text: str) -> str:
+    """XML character data (as xml.sax.saxutils.escape, which would import urllib, http and ssl)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
+
+def _quoteattr(text: str) -> str:
+    """An XML attribute value in double quotes."""
+    text = _escape(text)
+    for char, entity in (('"', "&quot;"), ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;")):
+        text = text.replace(char, entity)
+    return f'"{text}"'
+
+
+def _set_custom_properties(document, custom: dict[str, str]) -> None:
     from docx.opc.packuri import PackURI
     from docx.opc.part import Part
 
@@ -194,8 +205,8 @@ def _set_custom_properties(document, custom: dict[str, str]) -> None:
         if rel.reltype == RT_CUSTOM_PROPERTIES:
             del package.rels[rel_id]
     properties = "".join(
-        f'<property fmtid="{CUSTOM_FMTID}" pid="{pid}" name={quoteattr(clean_text(str(name)))}>'
-        f"<vt:lpwstr>{escape(clean_text(str(value)))}</vt:lpwstr></property>"
+        f'<property fmtid="{CUSTOM_FMTID}" pid="{pid}" name={_quoteattr(clean_text(str(name)))}>'
+        f"<vt:lpwstr>{_escape(clean_text(str(value)))}</vt:lpwstr></property>"
         for pid, (name, value) in enumerate(custom.items(), start=2))
     xml = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
