@@ -209,6 +209,107 @@ for _cls in (_Loader, _PyLoader):
     _cls.add_multi_constructor("tag:yaml.org,2002:python/", _refuse_tag)
 
 
+# -- plain files straight from libyaml's events -----------------------------------------------------------
+#
+# Content files are plain: mappings, lists and scalars, without anchors, merge keys or tags. Those are built
+# from the parser's events directly, without a node graph, resolving plain scalars as the node path does
+# (YAML 1.1: yes/no/on/off are booleans, 010 is octal, 2024-07-04 a date). Anything else, and every error,
+# goes through the node path, so messages and positions stay exactly as they are.
+
+_COMPOSE = object()  # the file needs the node path
+_RESOLVERS = yaml.SafeLoader.yaml_implicit_resolvers
+_MAP_TAGS = (None, "!", _MAP)
+_SEQ_TAGS = (None, "!", _SEQ)
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain_scalar(loader, event):
+    tag, value = event.tag, event.value
+    if tag is None or tag == "!":
+        if not event.implicit[0]:  # quoted or block text: a string
+            return value
+        for candidate, pattern in _RESOLVERS.get(value[:1], ()):
+            if pattern.match(value):
+                tag = candidate
+                break
+        else:
+            return value
+    if tag == _STR:
+        return value
+    construct = _SCALARS.get(tag)
+    if construct is None:  # a merge key, or a tag the node path refuses
+        raise _NotPlain
+    return construct(loader, yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style))
+
+
+def _load_plain(text: str, path: str):
+    """The loaded data of a plain file, as the node path builds it; _COMPOSE when it is not plain or not valid."""
+    from yaml.events import (DocumentEndEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
+                             SequenceStartEvent, StreamEndEvent)
+
+    loader = _Loader(text, path)
+    get = loader.get_event
+    try:
+        get()  # the stream starts
+        if type(get()) is StreamEndEvent:  # no document at all
+            return None
+        stack: list[list] = []  # per open collection: [object, is a mapping, key, packed key position]
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is ScalarEvent:
+                if event.anchor is not None:
+                    raise _NotPlain
+                mark = event.start_mark
+                value = _plain_scalar(loader, event)
+                packed = (min(mark.line + 1, _LINE_MAX) << _COL_BITS | min(mark.column + 1, _COL_MAX)) << 3 \
+                    | _STYLE_CODE.get(event.style, 0)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.anchor is not None or len(stack) >= MAX_DEPTH \
+                        or event.tag not in (_MAP_TAGS if kind is MappingStartEvent else _SEQ_TAGS):
+                    raise _NotPlain
+                mark = event.start_mark
+                at = min(mark.line + 1, _LINE_MAX) << _COL_BITS | min(mark.column + 1, _COL_MAX)
+                if kind is MappingStartEvent:
+                    new = PosDict()
+                    new._kv = {}
+                else:
+                    new = PosList()
+                    new._items = []
+                new._at = at
+                stack.append([new, kind is MappingStartEvent, None, None])
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                value = stack.pop()[0]
+                packed = value._at << 3
+            else:
+                raise _NotPlain
+            if not stack:
+                break
+            top = stack[-1]
+            if not top[1]:
+                top[0].append(value)
+                top[0]._items.append(packed)
+            elif top[3] is None:  # a key
+                if kind is not ScalarEvent or value in top[0]:  # a list as a key, or a duplicate: refused there
+                    raise _NotPlain
+                top[2], top[3] = value, packed >> 3
+            else:
+                top[0][top[2]] = value
+                top[0]._kv[top[2]] = top[3] << (_POS_BITS + 3) | packed
+                top[3] = None
+        if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:  # a second document
+            raise _NotPlain
+        return value
+    except Exception:  # _NotPlain, a YAML error, a scalar out of range: the node path decides and reports
+        return _COMPOSE
+    finally:
+        loader.dispose()
+
+
 def pack_positions(data) -> bytes | None:
     """The positions in loaded data, without its values, as compact bytes (for the parse cache).
     None when a key cannot be packed (a date as a key, say)."""
@@ -327,7 +428,18 @@ def load_yaml(text: str, path: str):
     """Parse one YAML document; every failure is a ContentError with a location."""
     if "\x00" in text:
         raise ContentError("file holds a NUL byte; is it a binary file?", Location(path, 1, 1))
-    loader = (_PyLoader if _may_nest_deeply(text) else _Loader)(text, path)
+    deep = _may_nest_deeply(text)
+    if not deep:
+        data = _load_plain(text, path)
+        if data is not _COMPOSE:
+            return data
+    return _load_composed(text, path, deep)
+
+
+def _load_composed(text: str, path: str, deep: bool = False):
+    """Through libyaml's node graph (or the pure-Python loader for deep nesting): anchors, merge keys, every
+    tag, and every error with its message and place."""
+    loader = (_PyLoader if deep else _Loader)(text, path)
     try:
         node = loader.get_single_node()
         return None if node is None else _build(loader, node)
