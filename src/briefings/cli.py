@@ -255,6 +255,18 @@ def import_():
     """Bring Word documents into the library: an annotation written by hand, or a reviewer's edits."""
 
 
+@import_.command("annotatie")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--dry-run", is_flag=True, help="Write nothing; print the files it would write.")
+@click.option("--id", "doc_id", default=None, help="Id of the new document (default: from meeting and agenda item).")
+@pass_ctx
+def import_annotatie(c, file, dry_run, doc_id):
+    """An annotation written in Word (.docx) or Markdown → a document spec, its questions and key messages."""
+    from briefings.importers.annotatie import run
+
+    sys.exit(run(c.project, file, dry_run, doc_id, click.echo))
+
+
 @import_.command("wijzigingen")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--dry-run", is_flag=True, help="Write nothing; show the result as `briefings diff` would.")

@@ -39,6 +39,7 @@ class Paragraph:
     anchors: list[str] = field(default_factory=list)   # bookmark names around it (documents/anchors.py)
     comments: list[str] = field(default_factory=list)  # ids of comments anchored in it
     in_table: bool = False
+    ordered: bool = False   # a numbered (not bulleted) list item
 
     @property
     def changed(self) -> bool:
@@ -74,6 +75,12 @@ def read_docx(path: Path) -> DocxText:
                              hint="save the file from Word or LibreOffice as .docx") from error
     styles = _style_names(document)
     paragraphs = _paragraphs(document.element.body, styles)
+    formats = _number_formats(document)
+    for paragraph in paragraphs:
+        if paragraph.level is not None:
+            fmt = formats.get((paragraph.num_id, paragraph.level))
+            paragraph.ordered = (fmt not in (None, "bullet", "none") if fmt is not None
+                                 else paragraph.style.startswith("list number"))
     return DocxText(path, paragraphs, _comments(document), _custom_properties(path))
 
 
@@ -203,4 +210,26 @@ def _custom_properties(path: Path) -> dict[str, str]:
     for prop in etree.fromstring(data):
         value = "".join(prop.itertext())
         found[prop.get("name", "")] = value
+    return found
+
+
+def _number_formats(document) -> dict[tuple[str, int], str]:
+    """(numId, level) → w:numFmt of the numbering definitions (decimal, bullet, ...)."""
+    try:
+        numbering = document.part.numbering_part.element
+    except (KeyError, NotImplementedError):
+        return {}
+    abstract = {}
+    for definition in numbering.iterchildren(W + "abstractNum"):
+        levels = {}
+        for level in definition.iterchildren(W + "lvl"):
+            fmt = level.find(W + "numFmt")
+            levels[int(level.get(W + "ilvl", "0"))] = fmt.get(W + "val") if fmt is not None else "decimal"
+        abstract[definition.get(W + "abstractNumId")] = levels
+    found = {}
+    for num in numbering.iterchildren(W + "num"):
+        ref = num.find(W + "abstractNumId")
+        levels = abstract.get(ref.get(W + "val") if ref is not None else None, {})
+        for level, fmt in levels.items():
+            found[(num.get(W + "numId"), level)] = fmt
     return found
