@@ -306,6 +306,12 @@ def _current_paragraphs(paragraphs: list[Paragraph]) -> list[str]:
 def _import_anchor(lib, view, anchor, built_hash: str, paragraphs: list[Paragraph], report: Report) -> None:
     source = anchor_names.source_text(lib, anchor) or ""
     now = _current_paragraphs(paragraphs)
+    item = lib.by_id.get(anchor.item_id)
+    if anchor.field == "antwoord" and getattr(item, "antwoord_van", None):
+        if any(p.changed for p in paragraphs):
+            report.unmapped.append(f"{anchor.label()}: the answer is taken over from {item.antwoord_van}; "
+                                   f"change it there (not imported): {' / '.join(now)}")
+        return
     rendered = [" ".join(b.rendered.split()) for b in source_blocks(source, view)]
     if anchor_names.text_hash(source) != built_hash:
         if now != rendered:
