@@ -69,11 +69,17 @@ def git_commit(root: Path) -> str:
         return "onbekend"
 
 
+_ADDED_FIELDS = (("lakken", []), ("woo", None))
+
+
 def content_hash(lib: Library, doc: m.Document) -> str:
     """A hash of every item the document rests on: traces a printed copy back to its sources."""
     digest = hashlib.sha256()
     for item in sorted(lib.uses(doc), key=lambda i: (i.kind, i.id)):
         data = item.model_dump(mode="json")
+        for key, empty in _ADDED_FIELDS:  # fields added later: unset, they keep the hash as it was
+            if key in data and data[key] == empty:
+                del data[key]
         for bijlage in data.get("bijlagen", ()) if isinstance(item, m.Document) else ():
             if bijlage.get("bestand", "") is None:
                 del bijlage["bestand"]  # keeps the hash of documents that include no file as it was

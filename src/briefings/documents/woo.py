@@ -1,14 +1,19 @@
-"""Who may read what: audiences, embargoes and the Woo redaction of officials' names.
+"""Who may read what: audiences, embargoes, Woo decisions and the Woo redaction of names and fragments.
 
 Every build and export has an audience (openbaar, intern, vertrouwelijk). An item more
 confidential than its audience is refused, and so is an item under embargo when the
 audience is the public. A Woo publication is public: officials' names become the ground
 code 5.1.2e, wherever they appear, and the grounds applied are listed at the end.
+
+A document with a Woo decision (`woo: {besluit: deels openbaar, ...}`) is published as a whole:
+its internal items are covered by the decision, and what may not be published is withheld where
+it stands (`lakken:` on a question or key message), its ground printed in its place.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from typing import Iterable, Iterator
 
 from briefings.content import model as m
@@ -17,14 +22,72 @@ from briefings.content.positions import locate, raw_of
 
 WOO_CODE = "5.1.2e"
 SOURCE_CODE = "5.1, 2, e"  # how the released sources print a name they redacted
-GROUNDS = {WOO_CODE: "persoonlijke levenssfeer (art. 5.1 lid 2 sub e Woo)"}
 GROUND_NOTES = {WOO_CODE: "Namen van ambtenaren zijn gelakt."}
+COMPACT = "{artikel}.{lid}{sub}"  # 5.1.2e
+HOUSE = "{artikel}, {lid}, {sub}"  # 5.1, 2, e: as the released sources print it
 PUBLIC = "openbaar"
 WOO_AUTHOR = "Gemeente Amsterdam"
 
 # Words that start a Dutch surname; never redacted on their own as a first name.
 _PARTICLES = {"van", "de", "der", "den", "het", "ter", "ten", "te", "von", "le", "la", "da", "di", "du", "del",
               "des", "op", "in", "'t", "d'"}
+
+
+# -- ground codes -----------------------------------------------------------------
+
+
+def _parts(code: str) -> dict[str, str]:
+    found = re.fullmatch(r"(\d+\.\d+)(?:\.(\d+)([a-z])?)?", code)
+    if not found:
+        raise ValueError(f"not a Woo ground: {code!r}")
+    return {"artikel": found.group(1), "lid": found.group(2) or "", "sub": found.group(3) or ""}
+
+
+def notation(code: str, fmt: str = HOUSE) -> str:
+    """A ground code as the publication prints it: 5.1.2e → "5.1, 2, e" (fmt "{artikel}, {lid}, {sub}").
+
+    A part the code lacks (5.2 has no paragraph or point) is left out with the text before it."""
+    parts = _parts(code)
+    out: list[str] = []
+    for literal, field_name, _, _ in string.Formatter().parse(fmt):
+        if field_name is None:
+            out.append(literal)
+        elif parts.get(field_name):
+            out.append(literal + parts[field_name])
+        elif not out:
+            out.append(literal)
+    return "".join(out)
+
+
+def legal_reference(code: str) -> str:
+    """5.1.2e → "art. 5.1 lid 2 sub e Woo"; 5.2 → "art. 5.2 Woo"."""
+    parts = _parts(code)
+    text = f"art. {parts['artikel']}"
+    if parts["lid"]:
+        text += f" lid {parts['lid']}"
+    if parts["sub"]:
+        text += f" sub {parts['sub']}"
+    return text + " Woo"
+
+
+def ground_label(code: str) -> str:
+    return f"{m.WOO_GRONDEN[code]} ({legal_reference(code)})"
+
+
+def woo_settings(project) -> dict:
+    from briefings.project import WOO_DEFAULTS
+
+    return getattr(project, "woo", None) or WOO_DEFAULTS
+
+
+def printed_code(project, code: str = WOO_CODE) -> str:
+    """The ground code as this project prints it (briefings.yaml, woo.notatie)."""
+    return notation(code, woo_settings(project)["notatie"])
+
+
+def withheld_marker(project, code: str) -> str:
+    """What stands where a fragment was withheld (woo.weglating), e.g. "[5.2]"."""
+    return woo_settings(project)["weglating"].replace("{grond}", printed_code(project, code))
 
 
 # -- audiences and embargoes ------------------------------------------------------
@@ -53,21 +116,25 @@ def _where(obj, field_name: str) -> Location:
 
 
 def unfit(lib, items: Iterable, audience: str, purpose: str, today: dt.date | None = None,
-          option: str = "--classificatie {mark}") -> Iterator[BriefingsError]:
+          option: str = "--classificatie {mark}", level: str | None = None) -> Iterator[BriefingsError]:
     """One error per item the audience may not read: too confidential, or under embargo for the public.
 
     `purpose` completes "too confidential for ...", e.g. "the build of 'x' (audience openbaar)";
-    `option` tells how to state a wider audience on the command line.
+    `option` tells how to state a wider audience on the command line; `level` overrides the
+    classification the audience may read (a Woo decision covers internal items).
     """
     from briefings.documents import dutch
 
     today = today or dt.date.today()
-    level = m.CLASSIFICATIE_NIVEAU[audience]
+    decided = level is not None
+    level = m.CLASSIFICATIE_NIVEAU[level or audience]
     for item in items:
         mark = marking(lib, item)
         if mark and m.CLASSIFICATIE_NIVEAU[mark] > level:
+            advice = (f"withhold it with a ground (lakken: - grond: 5.1.2i, reden: ...), or leave it out"
+                      if decided else _advice(item, option.format(mark=mark)))
             yield ClassificationError(f"{item.kind} '{item.id}' is {mark}, too confidential for {purpose}",
-                                      _where(item, "classificatie"), _advice(item, option.format(mark=mark)))
+                                      _where(item, "classificatie"), advice)
         embargo = getattr(item, "embargo", None)
         if audience == PUBLIC and embargo and embargo > today:
             yield EmbargoError(
@@ -97,12 +164,31 @@ def refuse(errors: Iterable[BriefingsError]) -> None:
 def refuse_document(lib, doc: m.Document, audience: str | None = None, woo: bool = False,
                     today: dt.date | None = None) -> None:
     """Refuse to build a document that holds anything its audience may not read."""
+    if woo and audience is None and doc.woo is not None:
+        refuse_decided(lib, doc, today)
+        return
     audience = audience or default_audience(doc, woo)
     if woo and audience == PUBLIC:
         purpose = f"the Woo publication of '{doc.id}' (audience openbaar)"
         refuse(unfit(lib, lib.uses(doc), audience, purpose, today, "--classificatie {mark} (then it is no publication)"))
     else:
         refuse(unfit(lib, lib.uses(doc), audience, f"the build of '{doc.id}' (audience {audience})", today))
+
+
+def wholly_withheld(item) -> bool:
+    """An item whose whole text is withheld (a lakking without tekst or blok)."""
+    return any(lak.tekst is None and lak.blok is None for lak in getattr(item, "lakken", ()))
+
+
+def refuse_decided(lib, doc: m.Document, today: dt.date | None = None) -> None:
+    """A document with a Woo decision: internal items are covered by it; nothing confidential that is
+    not withheld as a whole, nothing under embargo."""
+    if doc.woo.besluit == "niet openbaar":
+        raise ClassificationError(f"document '{doc.id}' is not published: its Woo decision is niet openbaar",
+                                  _where(doc, "woo"), "the Woo build lists it in the inventory only")
+    purpose = f"the Woo publication of '{doc.id}' (decision {doc.woo.besluit})"
+    items = [item for item in lib.uses(doc) if not wholly_withheld(item)]
+    refuse(unfit(lib, items, PUBLIC, purpose, today, level="intern"))
 
 
 def refuse_documents(lib, docs: Iterable[m.Document], audience: str | None = None, woo: bool = False,
@@ -140,7 +226,8 @@ class Redactor:
     elected official's name ("Hester van Buren") is kept whole even when an official shares a part.
     """
 
-    def __init__(self, personen: Iterable[m.Persoon]):
+    def __init__(self, personen: Iterable[m.Persoon], code: str = WOO_CODE):
+        self.code = code
         hidden: set[str] = set()
         kept: set[str] = set()
         for p in personen:
@@ -166,22 +253,22 @@ class Redactor:
                          if hidden else None)
 
     @classmethod
-    def of(cls, lib) -> "Redactor":
-        return cls(lib.items("persoon"))
+    def of(cls, lib, project=None) -> "Redactor":
+        return cls(lib.items("persoon"), printed_code(project) if project is not None else WOO_CODE)
 
     def _replace(self, match: re.Match) -> str:
         text = match.group(0)
         if " ".join(text.split()) in self.kept:
             return text
         self.count += 1
-        return WOO_CODE
+        return self.code
 
     def _address(self, match: re.Match) -> str:
         local = match.group(1).lower()
         if not any(name in local for name in self._in_address):
             return match.group(0)
         self.count += 1
-        return WOO_CODE
+        return self.code
 
     def __call__(self, text: str) -> str:
         if not text or self._pattern is None:
@@ -189,13 +276,19 @@ class Redactor:
         return self._pattern.sub(self._replace, _EMAIL.sub(self._address, text))
 
 
-def grounds_applied(markdown: str, names_redacted: bool) -> list[str]:
-    """The grounds a publication applies: names redacted now, or already redacted in the source text."""
-    return [WOO_CODE] if names_redacted or SOURCE_CODE in markdown or WOO_CODE in markdown else []
+def grounds_applied(markdown: str, names_redacted: bool, printed: str = WOO_CODE) -> list[str]:
+    """Whether names are redacted in a publication: now, or already in the source text."""
+    found = names_redacted or SOURCE_CODE in markdown or WOO_CODE in markdown or printed in markdown
+    return [WOO_CODE] if found else []
 
 
-def grounds_section(codes: Iterable[str]) -> str:
-    """The closing list of a Woo publication: each ground applied, once."""
-    lines = [f"- {code}: {GROUNDS[code]}. {GROUND_NOTES.get(code, '')}".rstrip()
-             for code in sorted(set(codes))]
+def grounds_section(codes: Iterable[str], project=None, reasons: dict[str, list[str]] | None = None) -> str:
+    """The closing list of a Woo publication: each ground applied, once, with the reasons given."""
+    reasons = reasons or {}
+    lines = []
+    for code in sorted(set(codes), key=lambda c: [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", c)]):
+        notes = [GROUND_NOTES[code]] if code in GROUND_NOTES else []
+        notes += [r.strip().rstrip(".") + "." for r in dict.fromkeys(reasons.get(code, ())) if r.strip()]
+        shown = printed_code(project, code) if project is not None else code
+        lines.append(f"- {shown}: {ground_label(code)}. {' '.join(notes)}".rstrip())
     return "\n---\n\n# Toegepaste weigeringsgronden\n\n" + "\n".join(lines) + "\n"
