@@ -12,8 +12,10 @@ it stands (`lakken:` on a question or key message), its ground printed in its pl
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 import string
+import unicodedata
 from typing import Iterable, Iterator
 
 from briefings.content import model as m
@@ -215,7 +217,53 @@ _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+)@[\w-]+(?:\.[\w-]+)+")
 
 
 def _name_pattern(name: str) -> str:
-    return r"\s+".join(re.escape(word) for word in name.split())
+    words = r"\s+".join(re.escape(word) for word in name.split())
+    return f"(?i:{words})" if len(name.split()) > 1 else words  # a full name in any case; one word as written
+
+
+# -- normalise, then match ------------------------------------------------------------
+#
+# A name must be found in every form a reader still recognises as that name. So text is first brought
+# to one form, and names are matched there: Unicode compatibility forms are folded (NFKC: composed
+# accents, full-width letters, ligatures), invisible characters dropped (zero-width space and joiners,
+# soft hyphen, word joiner, byte-order mark, direction marks), character references decoded (&#74;,
+# &#x4A;, &eacute;) and every run of white space (line breaks too) read as one space. Each character of
+# the normal form remembers where it came from, so a match replaces exactly the original span.
+
+INVISIBLE = "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b\u200c\u200d\u200e\u200f" \
+            "\u202a\u202b\u202c\u202d\u202e\u2060\u2061\u2062\u2063\u2064\ufeff"
+_DROP = dict.fromkeys(map(ord, INVISIBLE))
+_REFERENCE = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+
+
+def normalise(text: str) -> tuple[str, list[int]]:
+    """The normal form of text, and for each of its characters (plus the end) the index in text it came from."""
+    out: list[str] = []
+    origin: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        found = _REFERENCE.match(text, i) if text[i] == "&" else None
+        if found:
+            piece, j = html.unescape(found.group()), found.end()
+        else:
+            j = i + 1
+            while j < n and unicodedata.combining(text[j]):
+                j += 1
+            piece = text[i:j]
+        for ch in unicodedata.normalize("NFKC", piece).translate(_DROP):
+            if ch.isspace():
+                if out and out[-1] == " ":
+                    continue
+                ch = " "
+            out.append(ch)
+            origin.append(i)
+        i = j
+    origin.append(n)
+    return "".join(out), origin
+
+
+def normal_form(text: str) -> str:
+    return normalise(text)[0]
 
 
 class Redactor:
@@ -248,20 +296,33 @@ class Redactor:
         self.count = 0
         # e-mail addresses spell names in lower case: "j.bakkerveld@..." names him as well
         self._in_address = {n.lower().replace(" ", "") for n in hidden if len(n) >= 3}
-        names = sorted(hidden | kept, key=lambda n: (-len(n), n))
+        self.hidden = {normal_form(n) for n in hidden}
+        names = sorted({normal_form(n) for n in hidden | kept}, key=lambda n: (-len(n), n))
         self._pattern = (re.compile(r"(?<!\w)(?:" + "|".join(_name_pattern(n) for n in names) + r")(?!\w)")
                          if hidden else None)
+        self._kept_folded = {n.casefold() for n in kept}
 
     @classmethod
     def of(cls, lib, project=None) -> "Redactor":
         return cls(lib.items("persoon"), printed_code(project) if project is not None else WOO_CODE)
 
+    def _is_kept(self, text: str) -> bool:
+        words = " ".join(text.split())
+        return words in self.kept or (len(words.split()) > 1 and words.casefold() in self._kept_folded)
+
     def _replace(self, match: re.Match) -> str:
         text = match.group(0)
-        if " ".join(text.split()) in self.kept:
+        if self._is_kept(text):
             return text
         self.count += 1
         return self.code
+
+    def find(self, text: str) -> list[str]:
+        """The redacted names text still holds, in whatever form (a leak check)."""
+        if not text or self._pattern is None:
+            return []
+        norm, _ = normalise(text)
+        return [found.group(0) for found in self._pattern.finditer(norm) if not self._is_kept(found.group(0))]
 
     def _address(self, match: re.Match) -> str:
         local = match.group(1).lower()
@@ -273,7 +334,27 @@ class Redactor:
     def __call__(self, text: str) -> str:
         if not text or self._pattern is None:
             return text
-        return self._pattern.sub(self._replace, _EMAIL.sub(self._address, text))
+        text = _EMAIL.sub(self._address, text)
+        norm, origin = normalise(text)
+        parts, last = [], 0
+        for found in self._pattern.finditer(norm):
+            if self._is_kept(found.group(0)):
+                continue
+            start, end = origin[found.start()], origin[found.end()] if found.end() < len(norm) else len(text)
+            if found.end() < len(norm) and norm[found.end()] == " ":
+                end = _trailing_invisible(text, origin[found.end() - 1] + 1, end)
+            parts += [text[last:start], self.code]
+            last = end
+            self.count += 1
+        return "".join(parts) + text[last:] if parts else text
+
+
+def _trailing_invisible(text: str, start: int, end: int) -> int:
+    """Where a name ends before the white space after it: past its invisible characters, not the space."""
+    i = start
+    while i < end and (text[i] in INVISIBLE or unicodedata.combining(text[i])):
+        i += 1
+    return i
 
 
 def grounds_applied(markdown: str, names_redacted: bool, printed: str = WOO_CODE) -> list[str]:
