@@ -163,9 +163,28 @@ def refuse(errors: Iterable[BriefingsError]) -> None:
         raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
 
 
+def slug(name: str) -> str:
+    """A name as an id would spell it: "Ridiënne Bakker" → "ridienne-bakker"."""
+    folded = "".join(c for c in unicodedata.normalize("NFKD", normal_form(name)) if not unicodedata.combining(c))
+    return re.sub(r"[^a-z0-9]+", "-", folded.casefold()).strip("-")
+
+
+def refuse_named_id(lib, doc: m.Document) -> None:
+    """A Woo publication prints the document's id in file names, properties and metadata: it may not
+    spell a redacted name."""
+    for name in sorted(Redactor.of(lib).hidden, key=len, reverse=True):
+        spelled = slug(name)
+        if len(spelled) >= 3 and re.search(rf"(?<![a-z0-9]){re.escape(spelled)}(?![a-z0-9])", doc.id):
+            raise ClassificationError(
+                f"document id '{doc.id}' spells a name that a Woo publication redacts ('{spelled}'); the id names "
+                "its files and metadata", locate(doc, "id"), "give the document an id without the name")
+
+
 def refuse_document(lib, doc: m.Document, audience: str | None = None, woo: bool = False,
                     today: dt.date | None = None) -> None:
     """Refuse to build a document that holds anything its audience may not read."""
+    if woo:
+        refuse_named_id(lib, doc)
     if woo and audience is None and doc.woo is not None:
         refuse_decided(lib, doc, today)
         return

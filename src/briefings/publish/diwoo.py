@@ -154,13 +154,13 @@ def schema():
 
 def validate(element, doc_id: str, where: Location | None = None) -> None:
     """Raise a BriefingsError naming the first failing element of an invalid diwoo:Document."""
+    import re
+
     for error in schema().iter_errors(element):
-        path = (error.path or "").replace(f"{{{NS}}}", "diwoo:")
-        value = error.obj.get("resource") if getattr(error, "obj", None) is not None and hasattr(error.obj, "get") else None
-        failing = path.rsplit("/", 1)[-1] or "diwoo:Document"
-        shown = f" (resource '{value}')" if value else ""
-        raise BriefingsError(f"DiWoo metadata of '{doc_id}' is invalid at {failing}{shown}: {error.reason or error.message}"
-                             f" [{path}]", where,
+        path = re.sub(r"/(?:diwoo|ns\d+):", "/", error.path or "").strip("/").replace("/", " › ")
+        failing = error.elem.tag.rsplit("}", 1)[-1] if getattr(error, "elem", None) is not None else "Document"
+        reason = re.sub(r"value must be one of \[.*\]", "not a value of its list", error.reason or str(error))
+        raise BriefingsError(f"DiWoo metadata of '{doc_id}' is invalid at diwoo:{failing}: {reason} ({path})", where,
                              f"valid values are in the DiWoo {VERSION} value lists: "
                              "schemas/diwoo/diwoo-metadata-lijsten.xsd")
 
