@@ -257,7 +257,7 @@ def test_checks_do_not_change_the_model():
 
 def test_rule_registry():
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 16
+    assert len(ids) == len(set(ids)) == 18
     assert all(r.severity in ("error", "warning", "info") and r.description for r in RULES)
     lines = describe_rules().splitlines()
     assert len(lines) == len(RULES) and lines[0].split()[:2] == ["literal-figure", "warning"]
