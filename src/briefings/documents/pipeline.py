@@ -39,7 +39,7 @@ def build_documents(open_library, project, req: BuildRequest, echo, progress=Non
 
     out_dir = req.out or project.build
     quick = None
-    if not req.since:  # taken before the library loads: a file changed meanwhile shows next time
+    if not (req.since or req.woo):  # taken before the library loads: a file changed meanwhile shows next time
         quick = snapshot(project, [req.kind, req.doc, req.all_, list(req.formats), str(Path(out_dir).resolve()),
                                    req.reference_doc, req.woo, req.audience])
         unchanged = None if req.force else unchanged_outputs(out_dir, *quick)
@@ -57,7 +57,10 @@ def _build(lib: "Library", project, req: BuildRequest, out_dir: Path, quick, ech
     from briefings.errors import display_path
 
     docs = select_documents(lib, project, req.kind, req.doc, req.all_)
+    decided = [d for d in docs if d.woo is not None] if req.woo and req.audience is None else []
+    docs = [d for d in docs if d not in decided]
     refuse_documents(lib, docs, req.audience, req.woo)  # nothing for readers who may not see it, checks or not
+    refuse_documents(lib, [d for d in decided if d.woo.besluit != "niet openbaar"], woo=True)
     baseline = None
     if req.since:
         from briefings.documents.baseline import open_baseline
@@ -65,13 +68,22 @@ def _build(lib: "Library", project, req: BuildRequest, out_dir: Path, quick, ech
         baseline = open_baseline(project, req.since)
         if on_close is not None:
             on_close(baseline.close)
+    written = []
+    if decided:  # the Woo publication package: build/woo/<doc-id>/, sitemap and inventory
+        from briefings.publish.woo_package import publish_woo
+
+        if req.check:
+            refuse_on_errors(lib, project, decided, echo)
+        written = publish_woo(lib, project, decided, req.out, echo, baseline)
+    if not docs:
+        return written
     plan = plan_build(lib, project, docs, req.formats, out_dir, woo=req.woo, audience=req.audience,
                       reference_doc=req.reference_doc, force=req.force or baseline is not None)
     for path in plan.unchanged:
         echo(f"unchanged: {display_path(path)}")
     if not plan.stale:
         record(plan, [], quick=quick)  # writes only a new snapshot
-        return []
+        return written
     docs = [lib.by_id[doc_id] for doc_id in plan.stale]
     if req.check:
         refuse_on_errors(lib, project, docs, echo)
@@ -81,10 +93,11 @@ def _build(lib: "Library", project, req: BuildRequest, out_dir: Path, quick, ech
             outputs = render_stale(lib, project, plan, progress=bar, **options)
     else:
         outputs = render_stale(lib, project, plan, **options)
-    written = write_outputs(outputs)
-    record(plan, written, since=baseline.commit if baseline is not None else None, quick=quick)
-    for path in written:
+    paths = write_outputs(outputs)
+    record(plan, paths, since=baseline.commit if baseline is not None else None, quick=quick)
+    for path in paths:
         echo(display_path(path))
     if baseline is not None:
-        echo(f"tracked changes since {baseline.label}, by {baseline.revision.author} on {baseline.revision.stamp}")
-    return written
+        author = "the ground code" if req.woo else baseline.revision.author
+        echo(f"tracked changes since {baseline.label}, by {author} on {baseline.revision.stamp}")
+    return written + paths
