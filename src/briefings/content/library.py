@@ -16,7 +16,8 @@ from briefings.errors import BriefingsError, DuplicateIdError, ErrorGroup, Locat
 from briefings.content.load import FREEZE_MIN_FILES, Content, building, load_content
 from briefings.content.positions import locate, raw_of, remember
 
-INLINE = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
+# An id holds no '[': a text with many unfinished "[[kind:" is then scanned in linear time, not quadratic.
+INLINE = re.compile(r"\[\[([a-z]+):([^\[\]\|\s]+)\]\]")
 INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling", "persoon", "document",
                 "toezegging", "thema", "prestatieafspraak"}
 

@@ -235,7 +235,9 @@ def to_json(export: Export) -> str:
 def _markdown_parser():
     from markdown_it import MarkdownIt
 
-    parser = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML in content is escaped
+    from briefings.writers.mdlinks import linear_links
+
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table").use(linear_links)  # raw HTML is escaped
     # an image would be an external resource: show its description instead
     parser.add_render_rule("image", lambda self, tokens, idx, options, env: html.escape(tokens[idx].content))
     return parser
