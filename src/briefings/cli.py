@@ -347,6 +347,15 @@ def _run(argv, previous: dict) -> None:
     except RecursionError:
         click.echo("briefings: input nested too deeply", err=True)
         sys.exit(1)
+    except OSError as exc:  # the operating system refused; where it was known, a stage said what it was doing
+        if os.environ.get("BRIEFINGS_DEBUG"):
+            raise
+        from briefings.errors import shown_path
+
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        click.echo(f"briefings: cannot access {shown_path(exc.filename)}: {reason}" if exc.filename
+                   else f"briefings: {reason}", err=True)
+        sys.exit(1)
     except Exception as exc:  # a bug: say so briefly, show the traceback only on request
         if os.environ.get("BRIEFINGS_DEBUG"):
             raise

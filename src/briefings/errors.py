@@ -84,6 +84,32 @@ class CheckFailed(BriefingsError):
     """Traceability checks found errors; the findings were printed already."""
 
 
+class FileAccessError(BriefingsError, OSError):
+    """The operating system refused to read or write a file: a full disk, a read-only folder, a folder
+    where a file should be. Also an OSError, so that code skipping optional files (a cache) still can."""
+
+    def __init__(self, verb: str, path: str, reason: str):
+        self.verb, self.path, self.reason = verb, path, reason
+        BriefingsError.__init__(self, f"briefings: cannot {verb} {path}: {reason}")
+
+    @classmethod
+    def of(cls, verb: str, path, exc: OSError) -> "FileAccessError":
+        if isinstance(exc, FileAccessError):
+            return exc
+        return cls(verb, shown_path(path), exc.strerror or str(exc) or type(exc).__name__)
+
+
+def shown_path(path) -> str:
+    """A path as the user wants to read it: relative to the working directory when inside it."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
 class ErrorGroup(BriefingsError):
     """Several content errors at once, printed one per line."""
 
