@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefings.documents import dutch
+from briefings.documents.anchors import strip as strip_anchors
 from briefings.content import model as m
 from briefings.errors import Location, ReferenceError_, TemplateError, did_you_mean
 from briefings.content.library import INLINE, Library
@@ -142,6 +143,17 @@ class View:
 
     def bijlagenummer(self, bid: str) -> int:
         return self.bijlagenummers[bid]
+
+    def anker(self, owner, field_name: str, index: int | None = None, end: bool = False) -> str:
+        """A marker the DOCX writer turns into a hidden bookmark (documents/anchors.py); none in a Woo copy."""
+        if self.woo:
+            return ""
+        from briefings.documents import anchors
+
+        anchor = anchors.Anchor(owner.id, field_name, index)
+        text = getattr(owner, field_name)
+        text = text[index] if index is not None else text
+        return (anchors.end if end else anchors.start)(anchor, text)
 
     def md(self, text: str | None, owner=None, field_name: str = "") -> str:
         """Expand inline references in a Markdown text of `owner`."""
@@ -313,7 +325,7 @@ def assemble(lib: Library, doc: m.Document, project, woo: bool = False, parent: 
         keywords=[redact(k) for k in doc.trefwoorden],
         classification=doc.classificatie.capitalize(),
         reference=redact(doc.kenmerk or ""),
-        toc=len(body) > 20000,
+        toc=len(strip_anchors(body)) > 20000,
         woo_grounds=grounds,
     )
 

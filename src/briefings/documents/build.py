@@ -110,7 +110,9 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
     markdown = assembled.markdown + colophon(commit, chash)
     outputs = []
     if "md" in formats:
-        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", markdown.encode("utf-8")))
+        from briefings.documents.anchors import strip as strip_anchors
+
+        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", strip_anchors(markdown).encode("utf-8")))
     if "docx" in formats:
         from briefings.writers.docx import DocxMeta, markdown_to_docx
 

@@ -63,6 +63,8 @@ def track_changes(document, writer: BodyWriter, old_tokens: list, toc: bool, rev
     old.write_blocks(old_tokens)
     old.finish()
 
+    _detach_bookmarks(scratch)  # the anchors of the new body only: they are no text to compare
+    bookmarks = _detach_bookmarks(writer.body)
     old_blocks, new_blocks = _blocks(scratch), _blocks(writer.body)
     steps = _align(old_blocks, new_blocks)
     marks = _Marks(revision)
@@ -76,7 +78,29 @@ def track_changes(document, writer: BodyWriter, old_tokens: list, toc: bool, rev
             _renumber(step.old.element, renumber)
             _mark_block(step.old, "del", marks)
     _rebuild(writer.body, steps)
+    _attach_bookmarks(bookmarks)
     _drop_unused_numbering(writer.body, numbering, nums_before, abstracts_before)
+
+
+def _detach_bookmarks(body) -> list[tuple[object, object, bool]]:
+    """Remove the bookmarks of the paragraphs; (paragraph, bookmark, is start) to put them back."""
+    found = []
+    for tag in (W + "bookmarkStart", W + "bookmarkEnd"):
+        for bookmark in list(body.iter(tag)):
+            paragraph = bookmark.getparent()
+            found.append((paragraph, bookmark, tag == W + "bookmarkStart"))
+            paragraph.remove(bookmark)
+    return found
+
+
+def _attach_bookmarks(found: list[tuple[object, object, bool]]) -> None:
+    """Starts first after the paragraph properties, ends last: around the paragraph's runs and marks."""
+    for paragraph, bookmark, is_start in found:
+        if is_start:
+            ppr = paragraph.find(W + "pPr")
+            paragraph.insert(0 if ppr is None else 1, bookmark)
+        else:
+            paragraph.append(bookmark)
 
 
 # -- blocks ------------------------------------------------------------------------------

@@ -295,6 +295,9 @@ class BodyWriter:
         self.quote_depth = 0
         self.after_table = False  # the last block written is a table (len(body) is slow)
         self._rpr_cache: dict[tuple, tuple] = {}
+        self._bookmarks = 0
+        self._bookmark_ids: dict[str, str] = {}
+        self._pending_bookmarks: list[str] = []  # anchors that start at the next paragraph
 
     # -- blocks ---------------------------------------------------------------
 
@@ -345,7 +348,8 @@ class BodyWriter:
             elif kind in ("fence", "code_block"):
                 self._code(token.content)
             elif kind == "html_block":
-                self._literal(token.content)
+                if not self._anchor(token.content):
+                    self._literal(token.content)
             elif kind == "hr":
                 self._page_break()
             i += 1
@@ -371,7 +375,42 @@ class BodyWriter:
                 sub(ppr, W + "spacing", {W + "before": "120"})
             if indent:
                 sub(ppr, W + "ind", {W + "left": indent})
+        for name in self._pending_bookmarks:
+            self._bookmark_start(paragraph, name)
+        self._pending_bookmarks.clear()
         return paragraph
+
+    # -- anchors: hidden bookmarks around the blocks of an item (documents/anchors.py) --
+
+    def _anchor(self, html: str) -> bool:
+        """Handle a block anchor marker; False when the HTML is something else."""
+        from briefings.documents.anchors import marker
+
+        found = marker(html)
+        if found is None:
+            return False
+        is_start, name = found
+        if is_start:
+            self._pending_bookmarks.append(name)
+        elif name in self._pending_bookmarks:  # an empty block: no paragraph to mark
+            self._pending_bookmarks.remove(name)
+        else:
+            last = self.body[-1] if len(self.body) else None
+            if last is not None and last.tag == W + "tbl":
+                last = list(last.iter(W + "p"))[-1]
+            if last is not None:
+                sub(last, W + "bookmarkEnd", {W + "id": self._bookmark_ids[name]})
+        return True
+
+    def _bookmark_start(self, paragraph, name: str) -> str:
+        """A bookmarkStart as the first child after the paragraph properties; returns its id."""
+        self._bookmarks += 1
+        bookmark_id = str(self._bookmarks)
+        self._bookmark_ids[name] = bookmark_id
+        start = paragraph.makeelement(W + "bookmarkStart", {W + "id": bookmark_id, W + "name": name})
+        ppr = paragraph.find(W + "pPr")
+        paragraph.insert(0 if ppr is None else 1, start)
+        return bookmark_id
 
     def _body_paragraph(self):
         """A paragraph in the right style: a list item, its continuation, a quote or Normal."""
@@ -495,6 +534,7 @@ class BodyWriter:
         link = False
         pending: list[str] = []
         pending_format: tuple = ()
+        ends: list[str] = []
 
         def flush():
             if pending:
@@ -544,9 +584,24 @@ class BodyWriter:
                     container, link = paragraph, False
             elif kind == "image":
                 add(token.content)
+            elif kind == "html_inline" and self._inline_anchor(token.content, paragraph, ends):
+                continue
             elif token.content:  # html_inline and anything unknown: the literal text
                 add(token.content.replace("\n", " "))
         flush()
+        for bookmark_id in ends:
+            sub(paragraph, W + "bookmarkEnd", {W + "id": bookmark_id})
+
+    def _inline_anchor(self, html: str, paragraph, ends: list) -> bool:
+        """An anchor marker inside a paragraph marks the whole paragraph."""
+        from briefings.documents.anchors import marker
+
+        found = marker(html)
+        if found is None:
+            return False
+        if found[0]:
+            ends.append(self._bookmark_start(paragraph, found[1]))
+        return True
 
     def _rpr(self, fmt: tuple) -> tuple:
         """Run properties for (bold, italic, code, link), in schema order."""
