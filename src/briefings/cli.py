@@ -46,7 +46,7 @@ pass_ctx = click.make_pass_decorator(Ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--root", type=click.Path(file_okay=False, path_type=str), default=None,
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=str), default=None,
               help="Project folder (holds briefings.yaml, content/, templates/). Default: found upwards from here.")
 @click.version_option(package_name="briefings")
 @click.pass_context

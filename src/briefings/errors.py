@@ -56,6 +56,20 @@ class ContentError(BriefingsError):
     """Broken YAML, a wrong type or an unknown key in a content file."""
 
 
+def not_utf8(shown: str, data: bytes) -> ContentError:
+    """A file that does not decode as UTF-8, located at the line and column of its first bad byte."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start, reason = exc.start, exc.reason
+    else:  # pragma: no cover - the caller saw it fail
+        start, reason = 0, "not UTF-8"
+    line = data.count(b"\n", 0, start) + 1
+    col = len(data[data.rfind(b"\n", 0, start) + 1:start].decode("utf-8", "replace")) + 1
+    return ContentError(f"file is not UTF-8 text ({reason} at byte {start})", Location(shown, line, col),
+                        "save the file as UTF-8")
+
+
 class DuplicateIdError(BriefingsError):
     """Two items share an id."""
 

@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel
 
 from briefings.content import model as m
-from briefings.errors import BriefingsError, ContentError, Location, PathError
+from briefings.errors import BriefingsError, ContentError, Location, PathError, not_utf8
 from briefings.content.load import SUFFIXES, content_files, display_path, inside_root, model_in, outside_error
 from briefings.writers.files import write_text_atomic
 from briefings.content.yamlpos import load_yaml
@@ -519,8 +519,8 @@ def format_file(path: Path, folder: str | None, check: bool = False) -> bool:
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+    except UnicodeDecodeError:
+        raise not_utf8(shown, raw) from None
     except OSError as exc:
         raise ContentError(f"cannot read file: {exc.strerror}", Location(shown)) from None
     formatted = format_text(text, folder, shown)

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from briefings.content import model as m
-from briefings.errors import BriefingsError, ContentError, ErrorGroup, Location, PathError, did_you_mean
+from briefings.errors import BriefingsError, ContentError, ErrorGroup, Location, PathError, did_you_mean, not_utf8
 from briefings.content.positions import attach, keep_packed, locate
 from briefings.content.yamlpos import PosDict, load_yaml, position_of
 
@@ -134,8 +134,8 @@ def parse_file(path: Path | str, folder: str, shown: str | None = None):
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
-    except UnicodeDecodeError as exc:
-        raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+    except UnicodeDecodeError:
+        raise not_utf8(shown, Path(path).read_bytes()) from None
     except OSError as exc:
         raise ContentError(f"cannot read file: {exc.strerror}", Location(shown)) from None
     raw = load_yaml(text, shown)
@@ -298,8 +298,8 @@ def read_include(root: Path, bijlage: m.Bijlage) -> None:
                            "bestand must be a Markdown text file")
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+    except UnicodeDecodeError:
+        raise not_utf8(shown, data) from None
     bijlage._inhoud = text.removeprefix("\ufeff")
     bijlage._inhoud_pad = shown
 

@@ -294,7 +294,7 @@ def render_template(project, name: str, **context) -> str:
         return template.render(**context)
     except (ReferenceError_, TemplateError):
         raise
-    except (jinja2.TemplateError, AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+    except (jinja2.TemplateError, AttributeError, TypeError, LookupError, ValueError, ArithmeticError) as exc:
         raise template_error(exc, project.templates, name) from None
     except RecursionError:
         raise TemplateError("template recursion too deep", Location(display_path(project.templates / name))) from None
