@@ -158,7 +158,7 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, 
 
 def _progress(length: int):
     """A progress bar on stderr, only for a person watching; stderr stays errors only otherwise."""
-    return click.progressbar(length=length, label="building", file=sys.stderr)
+    return click.progressbar(length=length, label="building", file=getattr(sys.stderr, "stream", sys.stderr))
 
 
 @cli.group("export")
@@ -306,6 +306,10 @@ def main(argv=None):
             sys.unraisablehook = _unraisable
         except ValueError:  # not the main thread
             previous = {}
+    from briefings.printable import PrintableStream
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
     try:
         _run(argv, previous)
     except KeyboardInterrupt:  # landed after the command had finished, while tidying up
@@ -314,6 +318,8 @@ def main(argv=None):
         if _LARGE and argv is None:  # run as a program, done with a large library
             _exit_now(exc.code)
         raise
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 def _exit_now(code) -> None:

@@ -376,7 +376,9 @@ def export_command(lib: Library, filt: VraagFilter, fmt: str, out: str | None, e
     result = export_vragen(lib, filt)
     for note in result.notes:
         echo(f"note: {note}", err=True)
-    text = render_export(result, fmt)
+    from briefings.printable import without_controls
+
+    text = without_controls(render_export(result, fmt))  # JSON escapes them already; Markdown and HTML do not
     if out is None:
         echo(text, nl=False)
         return
