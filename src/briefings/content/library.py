@@ -281,6 +281,7 @@ class Library:
         with building(freeze=len(content.paths) >= FREEZE_MIN_FILES):
             self._index(errors)
             self._resolve(errors)
+            self._refuse_cycles(errors)
         if errors:
             raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
 
@@ -334,6 +335,33 @@ class Library:
                 self.links.append(link)
                 made.append(link)
                 self.incoming[link.target].append(link)
+
+    def _refuse_cycles(self, errors: list[BriefingsError]) -> None:
+        """Documents that include each other (or themselves) as attachments: each would hold the other forever."""
+        includes = {doc.id: [link for link in self.refs.get(doc.id, ()) if link.kind == "document" and not link.inline]
+                    for doc in self.by_kind.get("document", ())}
+        state: dict[str, int] = {}  # 1: on the path being followed, 2: done
+        for start in includes:
+            if start in state:
+                continue
+            path, pending = [start], [iter(includes[start])]
+            state[start] = 1
+            while pending:  # depth first, without recursion: a chain of includes may be long
+                link = next(pending[-1], None)
+                if link is None:
+                    state[path.pop()] = 2
+                    pending.pop()
+                elif state.get(link.target) == 1:
+                    cycle = path[path.index(link.target):] + [link.target]
+                    what = (f"document '{link.target}' includes itself" if len(cycle) == 2
+                            else f"documents include each other: {' → '.join(cycle)}")
+                    errors.append(ReferenceError_(f"{link.field}: {what}", link.location,
+                                                  "an attachment may hold another document, but not one that "
+                                                  "holds this one"))
+                elif link.target in includes and link.target not in state:
+                    state[link.target] = 1
+                    path.append(link.target)
+                    pending.append(iter(includes[link.target]))
 
     # -- queries ------------------------------------------------------------
 
