@@ -94,3 +94,17 @@ def test_word_diff_of_a_long_space_run_is_linear():
     assert _md_segment("-", "a" + " " * 200_000 + "b \n") == "~~a" + " " * 200_000 + "b~~ \n"
     assert _md_segment("+", "  x  ") == "  **x**  "
     assert time.process_time() - start < 1
+
+
+def test_many_dangling_references_are_located_in_linear_time(tmp_path):
+    """Each of 30,000 unknown references gets its line and column without walking the text again."""
+    root = copy_project(tmp_path)
+    path = root / "content" / "vragen" / "representatief-hele-gemeente.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("antwoord: |\n", "antwoord: |\n  - " + "[[cijfer:nope]] " * 30_000 + "\n", 1),
+                    encoding="utf-8")
+    result = run_bounded(["check"], root)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert len([line for line in lines if "unknown cijfer 'nope'" in line]) == 30_000
+    assert lines[-1].startswith("content/vragen/representatief-hele-gemeente.yaml:5:479989: ")

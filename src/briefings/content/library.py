@@ -1,6 +1,7 @@
 """Stage 2: index the loaded items by id and resolve every reference."""
 from __future__ import annotations
 
+import bisect
 import functools
 import os
 import re
@@ -151,20 +152,38 @@ def _walk_to(lines: list[str], pos, text: str, start: int) -> tuple[int, int] | 
     """(line, col) of text[start] in the source, by counting non-blank characters from the value's start.
 
     Folding (`>`, plain and quoted multi-line scalars) and indentation change only whitespace,
-    so the n-th non-blank character of the text is the n-th non-blank character of the value."""
-    target = sum(1 for c in text[:start] if not c.isspace())
+    so the n-th non-blank character of the text is the n-th non-blank character of the value.
+    The walk is done once per value and kept: a text with thousands of references is not walked again
+    for each of them."""
+    key = (id(lines), id(text), pos)
+    walked = _WALKED.get(key)
+    if walked is None or walked[0] is not lines or walked[1] is not text:
+        nonblank = [i for i, char in enumerate(text) if not char.isspace()]
+        if len(_WALKED) >= 64:
+            _WALKED.clear()
+        walked = _WALKED[key] = (lines, text, nonblank, _coordinates(lines, pos, len(nonblank) + 1))
+    target = bisect.bisect_left(walked[2], start)  # the non-blank characters before text[start]
+    coordinates = walked[3]
+    return coordinates[target] if target < len(coordinates) else None
+
+
+_WALKED: dict[tuple, tuple] = {}  # (lines, text, position) → what _walk_to needs; the objects are kept, so ids stay
+
+
+def _coordinates(lines, pos, limit: int) -> list[tuple[int, int]]:
+    """(line, col) of the n-th non-blank character of the value at pos, for n up to limit."""
     if pos.style in ("|", ">"):
         line, col = pos.line, 0  # the text starts on the line after the indicator
     else:
         line, col = pos.line - 1, pos.col - 1 + (pos.style in ("'", '"'))
-    count = 0
-    while line < len(lines):
+    count, found = 0, []
+    while line < len(lines) and len(found) < limit:
         source = lines[line]
         while col < len(source):
             char = source[col]
             if not char.isspace():
-                if count == target:
-                    return line + 1, col + 1
+                if count == len(found):
+                    found.append((line + 1, col + 1))
                 if pos.style == "'" and source.startswith("''", col):
                     col += 1  # '' stands for one quote
                 elif pos.style == '"' and char == "\\":
@@ -173,7 +192,7 @@ def _walk_to(lines: list[str], pos, text: str, start: int) -> tuple[int, int] | 
                 count += 1
             col += 1
         line, col = line + 1, 0
-    return None
+    return found
 
 
 def _walk_fields(cls: type[BaseModel]) -> list[tuple[str, str | None, bool, bool]]:

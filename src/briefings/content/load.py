@@ -37,8 +37,8 @@ def safe_join(root: Path, relative: str, where: Location | None = None) -> Path:
     target = (root / relative).resolve()
     if not target.is_relative_to(root.resolve()):
         if os.path.normpath(root / relative).startswith(os.path.join(os.path.normpath(root), "")):
-            raise PathError(f"path '{relative}' leads through a link outside the content folder {shown}; "
-                            "not read", where, "copy the file into the content folder instead of linking to it")
+            raise PathError(f"path '{relative}' escapes the content folder {shown} through a link; not read",
+                            where, "copy the file into the content folder instead of linking to it")
         raise PathError(f"path '{relative}' escapes the content folder {shown}", where, hint)
     return target
 
