@@ -78,6 +78,12 @@ CASES = [
     ("bijlage-unknown-id", "bijlage-missing", [("vragen/verwijzing.yaml", 3, "error")]),
     ("bijlage-section-list", "bijlage-missing", [("documenten/agenda.yaml", 17, "error")]),  # 1a is listed, 1c not
     ("near-duplicate", "near-duplicate", [("vragen/anders-doen.yaml", 2, "warning")]),
+    ("answer-reuse-cycle", "answer-reuse", [
+        ("vragen/a.yaml", 3, "error"),  # antwoord_van: b, and b includes a
+        ("vragen/b.yaml", 5, "error"),  # [[antwoord:a]] on the second line of the block
+    ]),
+    ("answer-reuse-confidential", "answer-reuse", [("vragen/open.yaml", 5, "error")]),
+    ("answer-copy", "answer-copy", [("vragen/wat-anders.yaml", 3, "warning")]),  # not the answer taken over
     ("orphan", "orphan", [
         ("cijfers/onderzoek.yaml", 8, "info"),
         ("kernboodschap/kern.yaml", 1, "info"),
@@ -245,7 +251,7 @@ def test_checks_do_not_change_the_model():
 
 def test_rule_registry():
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 14
+    assert len(ids) == len(set(ids)) == 16
     assert all(r.severity in ("error", "warning", "info") and r.description for r in RULES)
     lines = describe_rules().splitlines()
     assert len(lines) == len(RULES) and lines[0].split()[:2] == ["literal-figure", "warning"]

@@ -463,6 +463,62 @@ def near_duplicate(ctx: Context) -> Iterator[Hit]:
                   "merge them into one question, or reword one")
 
 
+@rule("answer-reuse", "error", "an answer taken over in a cycle, from a more confidential question, or no answer at all")
+def answer_reuse(ctx: Context) -> Iterator[Hit]:
+    from briefings.content.library import reuses
+
+    for vraag in ctx.lib.items("vraag"):
+        if not vraag.antwoord_van and not (vraag.antwoord or "").strip():
+            yield Hit(locate(vraag), f"question '{vraag.id}' has no answer", (vraag.id,),
+                      "write one in antwoord, or take one over with antwoord_van: <vraag-id>")
+        for link in ctx.lib.refs.get(vraag.id, ()):
+            source = ctx.lib.by_id.get(link.target)
+            if not reuses(link) or not isinstance(source, m.Vraag):
+                continue
+            if source is vraag or vraag in ctx.lib.answer_sources(source):
+                yield Hit(link.location, f"answer of '{vraag.id}' takes over '{source.id}', which takes it over "
+                          "again: a cycle", (vraag.id, source.id), "let one of them have an answer of its own")
+            if m.CLASSIFICATIE_NIVEAU[source.classificatie] > m.CLASSIFICATIE_NIVEAU[vraag.classificatie]:
+                yield Hit(link.location, f"answer of '{vraag.id}' ({vraag.classificatie}) takes over the "
+                          f"{source.classificatie} answer of '{source.id}'", (vraag.id, source.id),
+                          f"raise the classificatie of '{vraag.id}', or write an answer fit for {vraag.classificatie}")
+
+
+@rule("answer-copy", "warning", "an answer that is a (nearly) identical copy of another answer")
+def answer_copy(ctx: Context) -> Iterator[Hit]:
+    from briefings.content import cache as caches
+    from briefings.checks.similar import SimilarityCache, similar_pairs
+
+    threshold = float(ctx.settings["kopie_drempel"])
+    groups: dict[str, list[m.Vraag]] = {}  # identical texts are compared once
+    for vraag in ctx.lib.items("vraag"):
+        text = _answer_words(vraag.antwoord)
+        if len(text) >= 40:  # short answers ("Ja.") are alike without being copies
+            groups.setdefault(text, []).append(vraag)
+    texts = list(groups)
+    path = caches.cache_file(ctx.lib.root, "similar-antwoord") if caches.enabled(len(ctx.lib.content.paths)) else None
+    known = caches.read_cache(path) if path else None
+    known = known if isinstance(known, SimilarityCache) else (SimilarityCache() if path else None)
+    found = similar_pairs(texts, threshold, known)
+    if known is not None and known.changed:
+        caches.write_cache(path, known)
+    pairs = [(texts[i], texts[j]) for i, j, _ in found] + [(t, t) for t in texts]
+    for first_text, second_text in pairs:
+        firsts, seconds = groups[first_text], groups[second_text]
+        original = firsts[0]
+        for copy in (seconds[1:] if first_text == second_text else seconds):
+            if original in ctx.lib.answer_sources(copy) or copy in ctx.lib.answer_sources(original):
+                continue
+            yield Hit(_item_where(copy, "antwoord"), f"answer of '{copy.id}' is a copy of the answer of "
+                      f"'{original.id}' ({_item_where(original, 'antwoord')})", (copy.id, original.id),
+                      f"take it over instead: antwoord_van: {original.id} (one source of truth)")
+
+
+def _answer_words(text: str) -> str:
+    """An answer's words for the copy check: case, punctuation, list markers and layout aside."""
+    return " ".join(re.sub(r"[^\w\[\]:-]+", " ", (text or "").lower()).split())
+
+
 ORPHAN_KINDS = ("vraag", "maatregel", "cijfer", "kernboodschap", "toezegging")
 
 
@@ -484,7 +540,8 @@ def commitment_overdue(ctx: Context) -> Iterator[Hit]:
                       "set status: afgerond or vervallen, or agree a new date")
 
 
-@rule("suspect-answer", "warning", "an answer whose figures, sources or measures changed since its review")
+@rule("suspect-answer", "warning", "an answer whose own text, figures, sources, measures or answers it takes over "
+      "changed since its review")
 def suspect_answer(ctx: Context) -> Iterator[Hit]:
     from briefings.checks.fingerprint import fingerprint, rests_on
 
@@ -493,9 +550,10 @@ def suspect_answer(ctx: Context) -> Iterator[Hit]:
             yield Hit(locate(vraag), f"answer to '{vraag.id}' was never reviewed", (vraag.id,),
                       f"run `briefings review {vraag.id}` once the answer is checked", demote=1)
         elif vraag.beoordeling.vingerafdruk != fingerprint(ctx.lib, vraag):
-            basis = ", ".join(f"{x.kind} {x.id}" for x in rests_on(ctx.lib, vraag)) or "nothing"
+            basis = ", ".join([*(f"antwoord {x.id}" for x in ctx.lib.answer_sources(vraag)),
+                               *(f"{x.kind} {x.id}" for x in rests_on(ctx.lib, vraag))]) or "nothing"
             yield Hit(_item_where(vraag, "beoordeling", "vingerafdruk"),
-                      f"answer is suspect: what it rests on ({basis}) changed since review on "
+                      f"answer is suspect: its text or what it rests on ({basis}) changed since review on "
                       f"{vraag.beoordeling.datum}; run `briefings review {vraag.id}`", (vraag.id,),
                       "check the answer against the current figures, sources and measures first")
 

@@ -20,7 +20,18 @@ from briefings.content.positions import locate, raw_of, remember
 # An id holds no '[': a text with many unfinished "[[kind:" is then scanned in linear time, not quadratic.
 INLINE = re.compile(r"\[\[([a-z]+):([^\[\]\|\s]+)\]\]")
 INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling", "persoon", "document",
-                "toezegging", "thema", "prestatieafspraak"}
+                "toezegging", "thema", "prestatieafspraak", "antwoord"}
+INLINE_TARGET = {"antwoord": "vraag"}  # [[antwoord:id]] includes the answer of question id
+
+
+def target_kind(kind: str) -> str:
+    """The kind of item an inline reference of this kind points at."""
+    return INLINE_TARGET.get(kind, kind)
+
+
+def reuses(link: "Link") -> bool:
+    """Whether a link takes over another question's answer (antwoord_van, or [[antwoord:id]] inline)."""
+    return link.kind == "antwoord" or link.field == "antwoord_van"
 
 
 INCLUDED = ("bestand", "inhoud")  # Link.loc of a reference inside the text of an included file
@@ -343,9 +354,9 @@ class Library:
                     made.append(link)
                     continue
                 target = self.by_id.get(link.target)
-                if target is None or target.kind != link.kind:
-                    candidates = [i.id for i in self.by_kind.get(link.kind, ())]
-                    what = f"unknown {link.kind} '{link.target}'"
+                if target is None or target.kind != target_kind(link.kind):
+                    candidates = [i.id for i in self.by_kind.get(target_kind(link.kind), ())]
+                    what = f"unknown {target_kind(link.kind)} '{link.target}'"
                     if target is not None:
                         what += f" ('{link.target}' is a {target.kind})"
                     errors.append(ReferenceError_(f"{link.field}: {what}", link.location,
@@ -413,6 +424,23 @@ class Library:
         return [link.source for link in self.incoming.get(aanbeveling_id, ())
                 if isinstance(link.source, m.Maatregel) and link.field == "naar_aanleiding_van"]
 
+    def answer_sources(self, vraag: m.Vraag) -> list[m.Vraag]:
+        """The questions whose answers this one takes over, directly or through them (cycles stop)."""
+        found: dict[str, m.Vraag] = {}
+        queue = [vraag]
+        for current in queue:
+            for link in self.refs.get(current.id, ()):
+                target = self.by_id.get(link.target)
+                if reuses(link) and isinstance(target, m.Vraag) and target.id not in found and target is not vraag:
+                    found[target.id] = target
+                    queue.append(target)
+        return list(found.values())
+
+    def reused_by(self, vraag: m.Vraag) -> list[m.Vraag]:
+        """The questions that take over this question's answer (directly)."""
+        return list({link.source.id: link.source for link in self.incoming.get(vraag.id, ())
+                     if reuses(link) and isinstance(link.source, m.Vraag)}.values())
+
     def cijfer_bron(self, cijfer: m.Cijfer) -> m.Bron | None:
         return self.by_id.get(cijfer.bron) if cijfer.bron else None
 
@@ -452,7 +480,7 @@ class Library:
             if link.kind == "bijlage":
                 continue
             target = self.by_id.get(link.target)
-            if target is not None and (is_document or link.kind in _FOLLOW):
+            if target is not None and (is_document or link.kind in _FOLLOW or reuses(link)):
                 pulled.append(target)
         if is_document:
             pulled += self._overview_items(item)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 
 class Ref:
@@ -47,6 +47,8 @@ def refs(kind: str):
 
 
 Status = Literal["concept", "afgestemd", "definitief"]
+DocumentStatus = Literal["concept", "afgestemd", "definitief", "verzonden"]
+FINAL = ("definitief", "verzonden")  # document statuses that carry no "Concept" marking
 Classificatie = Literal["openbaar", "intern", "vertrouwelijk"]
 Pijler = Literal["inclusie", "diversiteit", "overkoepelend"]
 
@@ -207,7 +209,12 @@ class Vraag(Item):
     kind: ClassVar[str] = "vraag"
     folder: ClassVar[str] = "vragen"
     vraag: Markdown
-    antwoord: Markdown
+    antwoord: Markdown = Field(description=(
+        "The answer. With antwoord_van it may be left out, or hold lines of its own after the answer taken "
+        "over; [[antwoord:id]] includes another answer at that place."))
+    antwoord_van: Annotated[str, Ref("vraag")] | None = Field(default=None, description=(
+        "Take over the answer of this question (one source of truth): the built text is that answer, "
+        "rendered for the document it lands in."))
     themas: refs("thema") = []
     bronnen: refs("bron") = []
     maatregelen: refs("maatregel") = []
@@ -221,6 +228,14 @@ class Vraag(Item):
 
     def label(self) -> str:
         return self.vraag.strip().splitlines()[0]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _answer_taken_over(cls, data):
+        """antwoord may be left out when antwoord_van names the answer taken over."""
+        if isinstance(data, dict) and "antwoord" not in data and data.get("antwoord_van"):
+            return {**data, "antwoord": ""}
+        return data
 
 
 class Kernboodschap(Item):
@@ -311,6 +326,13 @@ class Onderdeel(Model):
     onderdelen: list[Onderdeel] = []
 
 
+class Verzending(Model):
+    """When a document was sent, and the git commit its content was sent from."""
+
+    datum: dt.date
+    commit: str = Field(pattern=r"^[0-9a-f]{40}$", description="The git commit of what was sent.")
+
+
 class Document(Item):
     kind: ClassVar[str] = "document"
     folder: ClassVar[str] = "documenten"
@@ -319,13 +341,15 @@ class Document(Item):
     datum: dt.date
     kenmerk: str | None = None
     classificatie: Classificatie
-    status: Status
+    status: DocumentStatus = Field(description="concept → afgestemd → definitief → verzonden (set by `briefings verzend`).")
     auteur: str = "Bureau Inclusie en Diversiteit"
     onderwerp: str | None = None
     trefwoorden: list[str] = []
     embargo: dt.date | None = None
     bijlagen: list[Bijlage] = []
     onderdelen: list[Onderdeel] = []
+    verzending: Verzending | None = Field(default=None, description=(
+        "Recorded by `briefings verzend`: a build of a sent document rebuilds this commit's version."))
 
 
 class Annotatie(Document):

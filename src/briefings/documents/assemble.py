@@ -14,7 +14,7 @@ from briefings.documents import dutch
 from briefings.documents.anchors import strip as strip_anchors
 from briefings.content import model as m
 from briefings.errors import BriefingsError, Location, ReferenceError_, TemplateError, did_you_mean, not_utf8
-from briefings.content.library import INLINE, Library
+from briefings.content.library import INLINE, Library, target_kind
 from briefings.content.load import display_path
 from briefings.content.positions import locate
 from briefings.documents.woo import WOO_CODE, Redactor, grounds_applied, grounds_section
@@ -44,6 +44,7 @@ class View:
         self.redacted: set[str] = parent.redacted if parent else set()
         self.vraagnummers: dict[str, int] = {}
         self._number(doc.onderdelen)
+        self._answering: list[str] = []  # the answers being rendered, innermost last: stops a reuse cycle
         # an embedded document (a bijlage) keeps the attachment numbers of the document it sits in
         root = parent.doc if parent else doc
         self.bijlagenummers = {b.id: i for i, b in enumerate(root.bijlagen, start=1)}
@@ -164,6 +165,8 @@ class View:
             try:
                 return self._inline(kind, target, match, text)
             except ReferenceError_ as exc:
+                if exc.location is not None:  # raised inside an answer taken over: it knows its place
+                    raise
                 where = locate(owner, field_name) if owner is not None else None
                 raise ReferenceError_(exc.problem, where, exc.hint) from None
         out = INLINE.sub(replace, text.strip("\n"))
@@ -180,7 +183,9 @@ class View:
                 raise ReferenceError_(f"[[vraag:{target}]]: question is not in document '{self.doc.id}'",
                                       hint=did_you_mean(target, self.vraagnummers))
             return f"vraag {self.vraagnummers[target]}"
-        item = self.lib.get(target, kind)
+        item = self.lib.get(target, target_kind(kind))
+        if kind == "antwoord":
+            return self.antwoord(item)
         if kind == "cijfer":
             value = dutch.cijfer(item)
             line_start = text.rfind("\n", 0, match.start()) + 1
@@ -193,6 +198,26 @@ class View:
         if kind == "bron":
             return item.label()
         return item.label()
+
+    def antwoord(self, vraag: m.Vraag) -> str:
+        """The answer as built: the answer it takes over (antwoord_van), then its own lines, each rendered
+        for this document (figures, attachment and question numbers)."""
+        if vraag.id in self._answering:
+            cycle = " → ".join([*self._answering[self._answering.index(vraag.id):], vraag.id])
+            raise ReferenceError_(f"answers take each other over in a cycle: {cycle}",
+                                  locate(vraag, "antwoord_van" if vraag.antwoord_van else "antwoord"),
+                                  "let one of them have an answer of its own")
+        self._answering.append(vraag.id)
+        try:
+            parts = []
+            own = vraag.antwoord or ""
+            if vraag.antwoord_van and f"[[antwoord:{vraag.antwoord_van}]]" not in own:
+                parts.append(self.antwoord(self.lib.get(vraag.antwoord_van, "vraag")))
+            if own.strip():
+                parts.append(self.md(own, vraag, "antwoord"))
+            return "\n".join(parts)
+        finally:
+            self._answering.pop()
 
     def bijlage_tekst(self, bijlage: m.Bijlage) -> str:
         """The text of the file an attachment includes (bestand), inline references expanded."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from briefings.documents import dutch
 from briefings.content import model as m
 from briefings.documents.assemble import shift_headings
-from briefings.content.library import INLINE, Library
+from briefings.content.library import INLINE, Library, target_kind
 from briefings.documents.woo import PUBLIC, WOO_CODE, Redactor, refuse, unfit
 
 EXPORT_FORMATS = ("md", "html", "json")
@@ -109,9 +109,11 @@ class _Expander:
         if kind == "bijlage":
             return "de bijlage"
         item = self.lib.by_id.get(target)
-        if item is None or item.kind != kind:
+        if item is None or item.kind != target_kind(kind):
             return target  # the library reports broken references; an export never crashes on one
         self.rendered.setdefault(item.id, item)
+        if kind == "antwoord":
+            return self.answer(item, trail)
         if isinstance(item, m.Cijfer):
             value = dutch.cijfer(item)
             line_start = text.rfind("\n", 0, start) + 1
@@ -126,6 +128,22 @@ class _Expander:
         if isinstance(item, m.Persoon):
             return item.naam if item.gekozen else WOO_CODE
         return item.label()
+
+
+    def answer(self, q: m.Vraag, trail: tuple[str, ...] = ()) -> str:
+        """The answer as built: the answer it takes over, then its own lines (a reuse cycle stops)."""
+        if q.id in trail[:-1] or trail.count(q.id) > 1:
+            return ""
+        trail = trail if trail[-1:] == (q.id,) else trail + (q.id,)
+        own = q.antwoord or ""
+        parts = []
+        source = self.lib.by_id.get(q.antwoord_van) if q.antwoord_van else None
+        if isinstance(source, m.Vraag) and f"[[antwoord:{source.id}]]" not in own and source.id not in trail:
+            self.rendered.setdefault(source.id, source)
+            parts.append(self.answer(source, trail + (source.id,)))
+        if own.strip():
+            parts.append(self(own, trail))
+        return "\n".join(p for p in parts if p)
 
 
 def export_vragen(lib: Library, filt: VraagFilter = VraagFilter(), today: dt.date | None = None) -> Export:
@@ -165,7 +183,7 @@ def _antwoord(lib: Library, q: m.Vraag, expand: _Expander, redact: Redactor) -> 
     return Antwoord(
         id=q.id,
         vraag=redact(_one_line(expand(q.vraag, (q.id,)))),
-        antwoord=redact(expand(q.antwoord, (q.id,))),
+        antwoord=redact(expand.answer(q, (q.id,))),
         themas=[ThemaRegel(t.id, redact(t.titel)) for t in themas],
         bronnen=[BronRegel(b.id, redact(b.organisatie), redact(b.titel), b.jaar, redact(b.referentie))
                  for b in bronnen],
