@@ -71,6 +71,11 @@ def test_alias_expansion_in_settings_is_bounded(tmp_path):
 def unfinished_refs(tmp_path_factory):
     """The shipped project, with an answer of 50,000 unfinished '[[cijfer:' (450 KB)."""
     root = copy_project(tmp_path_factory.mktemp("refs"))
+    # answer-copy compares whole answers (checks/similar.py, reworked in another branch); its cost for one
+    # 450 KB answer is not reference scanning, so it is left out here
+    settings = root / "briefings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("ernst: {}", "ernst: {answer-copy: 'off'}"),
+                        encoding="utf-8")
     path = root / "content" / "vragen" / "representatief-hele-gemeente.yaml"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("antwoord: |\n", "antwoord: |\n  - " + "[[cijfer:" * 50_000 + "\n", 1),
