@@ -83,6 +83,11 @@ CASES = [
         ("vragen/b.yaml", 5, "error"),  # [[antwoord:a]] on the second line of the block
     ]),
     ("answer-reuse-confidential", "answer-reuse", [("vragen/open.yaml", 5, "error")]),
+    ("final-document", "final-document", [
+        ("vragen/nog-concept.yaml", 4, "error"),  # status: concept
+        ("vragen/verdacht.yaml", 8, "error"),  # the fingerprint no longer matches
+    ]),
+    ("sent-unreadable", "sent-changed", [("documenten/notitie.yaml", 10, "info")]),
     ("answer-copy", "answer-copy", [("vragen/wat-anders.yaml", 3, "warning")]),  # not the answer taken over
     ("orphan", "orphan", [
         ("cijfers/onderzoek.yaml", 8, "info"),
@@ -251,7 +256,7 @@ def test_checks_do_not_change_the_model():
 
 def test_rule_registry():
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 16
+    assert len(ids) == len(set(ids)) == 18
     assert all(r.severity in ("error", "warning", "info") and r.description for r in RULES)
     lines = describe_rules().splitlines()
     assert len(lines) == len(RULES) and lines[0].split()[:2] == ["literal-figure", "warning"]

@@ -134,8 +134,9 @@ def schema(kind, out):
 @click.option("--since", metavar="REV", default=None,
               help="Show the changes since this git revision as tracked changes in the DOCX.")
 @click.option("--force", is_flag=True, help="Rebuild every output, also those whose inputs did not change.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not print the warnings about what is built.")
 @pass_ctx
-def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, since, force):
+def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, since, force, quiet):
     """Build documents to DOCX and Markdown.
 
     KIND is a document kind (annotatie, raadsbrief, factsheet, achtergrondnotitie, agenda, matrix) or a
@@ -151,9 +152,26 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, 
     if since and "docx" not in formats:
         raise click.UsageError("--since marks the changes in the DOCX; use --format docx or both")
     req = BuildRequest(kind, doc, all_, formats, Path(out) if out else None,
-                       Path(reference_doc) if reference_doc else None, woo, audience, not no_check, since, force)
+                       Path(reference_doc) if reference_doc else None, woo, audience, not no_check, since, force, quiet)
     build_documents(c.library, c.project, req, click.echo, _progress if sys.stderr.isatty() else None,
                     click.get_current_context().call_on_close)
+
+
+@cli.command()
+@click.argument("doc")
+@click.option("--datum", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date it was sent (default: today).")
+@pass_ctx
+def verzend(c, doc, datum):
+    """Record that definitief document DOC was sent: status verzonden, the date and the git commit.
+
+    From then on `build` rebuilds exactly the sent version from that commit.
+    """
+    import datetime as dt
+
+    from briefings.documents.lifecycle import send
+
+    commit = send(c.library, c.project, doc, datum.date() if datum else dt.date.today())
+    click.echo(f"sent: {doc} from commit {commit[:12]}; `build` now rebuilds this version")
 
 
 def _progress(length: int):

@@ -519,6 +519,38 @@ def _answer_words(text: str) -> str:
     return " ".join(re.sub(r"[^\w\[\]:-]+", " ", (text or "").lower()).split())
 
 
+@rule("final-document", "error", "a definitief document that uses a concept item or a suspect answer")
+def final_document(ctx: Context) -> Iterator[Hit]:
+    from briefings.checks.fingerprint import fingerprint
+
+    for doc in ctx.documents:
+        if doc.status != "definitief":  # a verzonden one was checked when it was sent, and is rebuilt as sent
+            continue
+        for item in ctx.uses[doc.id][1:]:
+            if item.__dict__.get("status") == "concept":
+                yield Hit(_item_where(item, "status"), f"{item.kind} '{item.id}' is concept, but document '{doc.id}' "
+                          "that uses it is definitief", (item.id, doc.id),
+                          f"agree it first (status: afgestemd), or set '{doc.id}' back to afgestemd")
+            elif isinstance(item, m.Vraag) and item.beoordeling is not None \
+                    and item.beoordeling.vingerafdruk != fingerprint(ctx.lib, item):
+                yield Hit(_item_where(item, "beoordeling", "vingerafdruk"), f"answer '{item.id}' is suspect, but "
+                          f"document '{doc.id}' that uses it is definitief", (item.id, doc.id),
+                          f"check the answer, then run `briefings review {item.id}`")
+
+
+@rule("sent-changed", "info", "content a sent document uses changed after it was sent (its build stays as sent)")
+def sent_changed(ctx: Context) -> Iterator[Hit]:
+    from briefings.checks.sent import changes_since_sent
+
+    for doc in ctx.documents:
+        if doc.verzending is None:
+            continue
+        for where, item_id, what in changes_since_sent(ctx.lib, doc):
+            yield Hit(where, f"{what} since document '{doc.id}' was sent on {doc.verzending.datum} "
+                      f"({doc.verzending.commit[:12]}); it would alter the sent version, which `build` keeps "
+                      "rebuilding as sent", (item_id, doc.id))
+
+
 ORPHAN_KINDS = ("vraag", "maatregel", "cijfer", "kernboodschap", "toezegging")
 
 

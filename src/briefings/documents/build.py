@@ -122,6 +122,7 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
             author=WOO_AUTHOR if woo else doc.auteur,  # a Woo copy names no one in its properties
             keywords=assembled.keywords,
             classification=assembled.classification,
+            concept=doc.status not in m.FINAL,
             reference=assembled.reference,
             date=doc.datum,
             toc=assembled.toc,
@@ -178,7 +179,8 @@ def write_outputs(outputs: list[Output]) -> list[Path]:
     return [o.path for o in outputs]
 
 
-def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> None:
+def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> list:
+    """Raise CheckFailed when the checks find errors in what docs use; else return the findings."""
     import click
 
     from briefings.checks.rules import run_checks
@@ -190,4 +192,5 @@ def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> Non
             click.echo(finding.render(), err=True)
         raise CheckFailed(f"not built: {len(errors)} error{'s' if len(errors) != 1 else ''} in the content these "
                           "documents use (see above; `briefings check` lists all findings)")
+    return findings
 

@@ -23,6 +23,7 @@ class BuildRequest:
     check: bool = True
     since: str | None = None
     force: bool = False
+    quiet: bool = False  # do not print the warnings about what is built
 
 
 def build_documents(lib: Library, project, req: BuildRequest, echo, progress=None, on_close=None) -> list[Path]:
@@ -37,6 +38,11 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
     docs = select_documents(lib, project, req.kind, req.doc, req.all_)
     refuse_documents(lib, docs, req.audience, req.woo)  # nothing for readers who may not see it, checks or not
     out_dir = req.out or project.build
+    sent = [d for d in docs if d.verzending is not None]
+    written_sent = _rebuild_sent(project, sent, req, out_dir, echo) if sent else []
+    docs = [d for d in docs if d.verzending is None]
+    if not docs:
+        return written_sent
     baseline = None
     if req.since:
         from briefings.documents.baseline import open_baseline
@@ -49,10 +55,12 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
     for path in plan.unchanged:
         echo(f"unchanged: {display_path(path)}")
     if not plan.stale:
-        return []
+        return written_sent
     docs = [lib.by_id[doc_id] for doc_id in plan.stale]
     if req.check:
-        refuse_on_errors(lib, project, docs, echo)
+        findings = refuse_on_errors(lib, project, docs, echo)
+        if not req.quiet:
+            _warn(findings, docs, echo)
     options = dict(woo=req.woo, audience=req.audience, reference_doc=req.reference_doc, baseline=baseline)
     if len(docs) > 1 and progress is not None:
         with progress(len(docs)) as bar:
@@ -65,4 +73,35 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
         echo(display_path(path))
     if baseline is not None:
         echo(f"tracked changes since {baseline.label}, by {baseline.revision.author} on {baseline.revision.stamp}")
+    return written_sent + written
+
+
+SHOWN_WARNINGS = 5
+
+
+def _warn(findings, docs, echo) -> None:
+    """The warnings about the documents built and what they use: a count and the first few, on stderr."""
+    warnings = [f for f in findings if f.severity == "warning"]
+    if not warnings:
+        return
+    ids = " ".join(f"--document {d.id}" for d in docs)
+    echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} in what is built "
+         f"(`briefings check {ids}` lists them; --quiet hides this):", err=True)
+    for finding in warnings[:SHOWN_WARNINGS]:
+        echo(finding.render(), err=True)
+    if len(warnings) > SHOWN_WARNINGS:
+        echo(f"... and {len(warnings) - SHOWN_WARNINGS} more", err=True)
+
+
+def _rebuild_sent(project, sent, req: BuildRequest, out_dir: Path, echo) -> list[Path]:
+    """Sent documents are rebuilt from the commit they were sent from, exactly as sent."""
+    from briefings.content.load import display_path
+    from briefings.documents.lifecycle import rebuild_sent
+
+    written = []
+    for doc in sent:
+        outputs = rebuild_sent(project, doc, req.formats, out_dir, woo=req.woo, audience=req.audience)
+        for path in write_outputs(outputs):
+            echo(f"{display_path(path)}  (as sent on {doc.verzending.datum}, from commit {doc.verzending.commit[:12]})")
+            written.append(path)
     return written
