@@ -174,6 +174,24 @@ def verzend(c, doc, datum):
     click.echo(f"sent: {doc} from commit {commit[:12]}; `build` now rebuilds this version")
 
 
+@cli.command()
+@click.argument("kind")
+@click.option("--id", "item_id", prompt="id", help="The new item's id (lowercase, digits, hyphens).")
+@click.option("--vraag", default=None, help="The question text (nieuw vraag).")
+@click.option("--titel", default=None, help="The title (documents, key messages, measures).")
+@click.option("--op-basis-van", "basis", default=None, metavar="DOC",
+              help="Start from an earlier document: its sections and questions, a new id and date, status concept.")
+@pass_ctx
+def nieuw(c, kind, item_id, vraag, titel, basis):
+    """Write a new content file of KIND (vraag, persoon, cijfer, kernboodschap, maatregel, toezegging, or a
+    document kind such as annotatie) that passes `briefings check` at once."""
+    from briefings.content.load import display_path
+    from briefings.content.scaffold import create
+
+    values = {k: v for k, v in (("vraag", vraag), ("titel", titel)) if v is not None}
+    click.echo(display_path(create(c.library, kind, item_id, values, basis)))
+
+
 def _progress(length: int):
     """A progress bar on stderr, only for a person watching; stderr stays errors only otherwise."""
     return click.progressbar(length=length, label="building", file=sys.stderr)
