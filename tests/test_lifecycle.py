@@ -28,7 +28,7 @@ def test_concept_marking_in_header_and_watermark_only_when_not_final(tmp_path):
 def test_build_prints_the_warnings_of_what_it_builds_unless_quiet(tmp_path):
     loud = run_cli("build", "annotatie", "--format", "md", "--out", str(tmp_path), "--force")
     assert loud.returncode == 0
-    assert "warnings in what is built" in loud.stderr
+    assert "warnings in what was built" in loud.stderr
     assert "placeholder 'moet nog update'" in loud.stderr and "placeholder 'Aanvullen met'" in loud.stderr
     quiet = run_cli("build", "annotatie", "--format", "md", "--out", str(tmp_path), "--force", "--quiet")
     assert quiet.returncode == 0 and quiet.stderr == ""

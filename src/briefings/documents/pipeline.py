@@ -57,10 +57,7 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
     if not plan.stale:
         return written_sent
     docs = [lib.by_id[doc_id] for doc_id in plan.stale]
-    if req.check:
-        findings = refuse_on_errors(lib, project, docs, echo)
-        if not req.quiet:
-            _warn(findings, docs, echo)
+    findings = refuse_on_errors(lib, project, docs, echo) if req.check else []
     options = dict(woo=req.woo, audience=req.audience, reference_doc=req.reference_doc, baseline=baseline)
     if len(docs) > 1 and progress is not None:
         with progress(len(docs)) as bar:
@@ -71,6 +68,8 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
     record(plan, written, since=baseline.commit if baseline is not None else None)
     for path in written:
         echo(display_path(path))
+    if not req.quiet:
+        _warn(findings, docs, echo)
     if baseline is not None:
         echo(f"tracked changes since {baseline.label}, by {baseline.revision.author} on {baseline.revision.stamp}")
     return written_sent + written
@@ -84,9 +83,9 @@ def _warn(findings, docs, echo) -> None:
     warnings = [f for f in findings if f.severity == "warning"]
     if not warnings:
         return
-    ids = " ".join(f"--document {d.id}" for d in docs)
-    echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} in what is built "
-         f"(`briefings check {ids}` lists them; --quiet hides this):", err=True)
+    ids = " ".join(f"--document {d.id}" for d in docs) if len(docs) <= 2 else ""
+    echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} in what was built "
+         f"(`briefings check{' ' + ids if ids else ''}` lists them; --quiet hides this):", err=True)
     for finding in warnings[:SHOWN_WARNINGS]:
         echo(finding.render(), err=True)
     if len(warnings) > SHOWN_WARNINGS:
