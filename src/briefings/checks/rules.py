@@ -551,6 +551,23 @@ def sent_changed(ctx: Context) -> Iterator[Hit]:
                       "rebuilding as sent", (item_id, doc.id))
 
 
+@rule("member-section", "error", "a question under a council member's subsection that another member asked (gesteld_door)")
+def member_section(ctx: Context) -> Iterator[Hit]:
+    def walk(doc: m.Document, onderdelen: list[m.Onderdeel]) -> Iterator[Hit]:
+        for onderdeel in onderdelen:
+            for i, vid in enumerate(onderdeel.vragen if onderdeel.raadslid else ()):
+                vraag = ctx.lib.by_id.get(vid)
+                if isinstance(vraag, m.Vraag) and vraag.gesteld_door and vraag.gesteld_door != onderdeel.raadslid:
+                    yield Hit(locate(onderdeel, "vragen", i), f"question '{vid}' was asked by '{vraag.gesteld_door}' "
+                              f"({_item_where(vraag, 'gesteld_door')}) but stands under '{onderdeel.raadslid}' in "
+                              f"document '{doc.id}'", (vid, doc.id),
+                              f"move it to the subsection of '{vraag.gesteld_door}', or correct gesteld_door")
+            yield from walk(doc, onderdeel.onderdelen)
+
+    for doc in ctx.documents:
+        yield from walk(doc, doc.onderdelen)
+
+
 ORPHAN_KINDS = ("vraag", "maatregel", "cijfer", "kernboodschap", "toezegging")
 
 

@@ -195,8 +195,8 @@ class View:
             return value
         if kind == "persoon":
             return self.naam(item, item.naam)
-        if kind == "bron":
-            return item.label()
+        if kind == "maatregel" and not dutch.sentence_start(text, match.start()):
+            return dutch.mid_sentence(item.label())
         return item.label()
 
     def antwoord(self, vraag: m.Vraag) -> str:

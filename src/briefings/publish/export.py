@@ -127,6 +127,8 @@ class _Expander:
             return "‘" + _one_line(self(item.vraag, trail + (item.id,))) + "’"
         if isinstance(item, m.Persoon):
             return item.naam if item.gekozen else WOO_CODE
+        if isinstance(item, m.Maatregel) and not dutch.sentence_start(text, start):
+            return dutch.mid_sentence(item.label())
         return item.label()
 
 
