@@ -192,6 +192,25 @@ def nieuw(c, kind, item_id, vraag, titel, basis):
     click.echo(display_path(create(c.library, kind, item_id, values, basis)))
 
 
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--thema", "themas", multiple=True, help="Only questions on this theme (repeatable).")
+@click.option("--bron", "bronnen", multiple=True, help="Only questions resting on this source (repeatable).")
+@click.option("--status", "statussen", multiple=True, type=click.Choice(["concept", "afgestemd", "definitief"]))
+@click.option("--raadslid", "raadsleden", multiple=True, help="Only questions this council member asked.")
+@click.option("--document", "documenten", multiple=True, help="Only questions this document uses.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@pass_ctx
+def zoek(c, query, themas, bronnen, statussen, raadsleden, documenten, fmt, limit):
+    """Search questions and answers: ranked, word forms and diacritics folded ("vraag 13 DOC" finds by number)."""
+    from briefings.search.index import Filters, search
+
+    filters = Filters(themas, bronnen, statussen, raadsleden, documenten)
+    click.echo(search(c.project.content, lambda: c.library, " ".join(query), filters, fmt, limit,
+                      note=lambda text: click.echo(text, err=True)))
+
+
 def _progress(length: int):
     """A progress bar on stderr, only for a person watching; stderr stays errors only otherwise."""
     return click.progressbar(length=length, label="building", file=sys.stderr)

@@ -92,7 +92,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-class _Expander:
+class Expander:
     """Expands [[kind:id]] without a document; remembers every item it rendered, for the audience check."""
 
     def __init__(self, lib: Library):
@@ -165,7 +165,7 @@ def export_vragen(lib: Library, filt: VraagFilter = VraagFilter(), today: dt.dat
             notes.append(f"left out '{q.id}': niet openbaar voor {dutch.datum(q.embargo)}")
             continue
         vragen.append(q)
-    expand, redact = _Expander(lib), Redactor.of(lib)
+    expand, redact = Expander(lib), Redactor.of(lib)
     rows = [_antwoord(lib, q, expand, redact) for q in vragen]
     shown = list(expand.rendered.values()) + [lib.get(b, "bron") for q in vragen for b in q.bronnen]
     wider = " ".join(f"--classificatie {c}" for c in filt.classificaties) + " --classificatie {mark}"
@@ -179,7 +179,7 @@ def _unique(items: list[m.Item]) -> list[m.Item]:
     return list({item.id: item for item in items}.values())
 
 
-def _antwoord(lib: Library, q: m.Vraag, expand: _Expander, redact: Redactor) -> Antwoord:
+def _antwoord(lib: Library, q: m.Vraag, expand: Expander, redact: Redactor) -> Antwoord:
     themas = [lib.get(t, "thema") for t in q.themas]
     bronnen = [lib.get(b, "bron") for b in q.bronnen]
     return Antwoord(
