@@ -230,8 +230,8 @@ def export_():
               help="Answers with this status (repeatable; default: definitief).")
 @click.option("--classificatie", "classificaties", multiple=True,
               type=click.Choice(["openbaar", "intern", "vertrouwelijk"]),
-              help="Questions with this classification (repeatable; default: openbaar). Above openbaar the "
-                   "export is not for publication.")
+              help="The audience, as in build: answers of this classification and below (default: openbaar). "
+                   "Above openbaar the export is not for publication.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to this file (default: print).")
 @pass_ctx
 def export_vragen(c, fmt, themas, bronnen, statussen, classificaties, out):
@@ -239,7 +239,7 @@ def export_vragen(c, fmt, themas, bronnen, statussen, classificaties, out):
     from briefings.publish.export import VraagFilter, export_command
 
     filt = VraagFilter(themas=themas, bronnen=bronnen, statussen=statussen or ("definitief",),
-                       classificaties=classificaties or ("openbaar",))
+                       classificaties=VraagFilter.up_to(classificaties or ("openbaar",)))
     export_command(c.library, filt, fmt, out, click.echo)
 
 
