@@ -73,10 +73,10 @@ def stems(text: str) -> list[str]:
     for word in WORD.findall(fold(text)):
         stem = _STEMS.get(word)
         if stem is None:
-            if _STEMMER is None:
-                import snowballstemmer
+            if _STEMMER is None:  # the Dutch stemmer alone: the package's index imports every language
+                from snowballstemmer.dutch_stemmer import DutchStemmer
 
-                _STEMMER = snowballstemmer.stemmer("dutch")
+                _STEMMER = DutchStemmer()
             stem = _STEMS[word] = _STEMMER.stemWord(word)
         out.append(stem)
     return out
@@ -86,32 +86,58 @@ def stems(text: str) -> list[str]:
 
 
 def index_path(root: Path) -> Path:
-    from briefings.content.cache import cache_file
+    """In the user's cache folder; the name changes with briefings' code (which renders the texts). Not
+    cache.cache_file: its key imports pydantic, which a search with a fresh index does not need."""
+    import sys
 
-    return cache_file(root, "zoek").with_suffix(".sqlite")
+    from briefings import __version__
+    from briefings.content.cache import cache_folder
+
+    package = Path(__file__).parents[1]
+    parts = [SCHEMA_VERSION, __version__, sys.version]
+    for path in sorted(package.rglob("*.py")):
+        try:
+            st = os.stat(path)
+            parts.append(f"{path.relative_to(package)}:{st.st_mtime_ns}:{st.st_size}")
+        except OSError:
+            parts.append(path.name)
+    key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    return cache_folder(root) / f"zoek-{key}.sqlite"
 
 
 def content_stamp(root: Path) -> str:
-    """A digest of every content file's path, size and times: equal stamps, equal content (as the parse cache)."""
-    from briefings.content.load import content_files
-
-    digest = hashlib.sha256(SCHEMA_VERSION.encode())
-    for _, path in content_files(root):
+    """A digest of every content file's path, size and times: equal stamps, equal content (as the parse cache).
+    A plain walk, without the loader's imports: a search with a fresh index loads nothing else."""
+    parts = [SCHEMA_VERSION]
+    stack = [str(root)]
+    while stack:
         try:
-            st = os.stat(path)
+            entries = sorted(os.scandir(stack.pop()), key=lambda entry: entry.name)
         except OSError:
             continue
-        digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n".encode())
-    return digest.hexdigest()[:32]
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+                continue
+            try:
+                st = entry.stat()
+            except OSError:
+                continue
+            parts.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
 class Index:
     def __init__(self, connection: sqlite3.Connection, built_in: float | None = None):
         self.db = connection
         self.built_in = built_in  # seconds the index took to build in this run, None when it was fresh
+        # the stems of the library's words, kept with the index: the stemmer is imported only for a new word
+        _STEMS.update(self.db.execute("SELECT word, stem FROM stem"))
 
     def search(self, query: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
-        hits = self._by_number(query)
+        hits = [h for h in self._by_number(query) if _passes(self._facts(h.id), filters)]
         seen = {h.id for h in hits}
         words = [s for s in stems(NUMBER.sub(" ", query)) if s]
         for words_query in _queries(words):
@@ -121,12 +147,17 @@ class Index:
                 f"SELECT v.id, bm25(tekst, {', '.join(map(str, WEIGHTS))}) AS score FROM tekst JOIN v ON "
                 "v.rowid = tekst.rowid WHERE tekst MATCH ? ORDER BY score, v.id LIMIT 500", (words_query,)).fetchall()
             for item_id, score in rows:
-                if item_id not in seen:
-                    seen.add(item_id)
-                    hits.append(self._hit(item_id, score, words))
+                if item_id in seen:
+                    continue
+                seen.add(item_id)
+                facts = self._facts(item_id)
+                if _passes(facts, filters):
+                    hits.append(self._hit(item_id, score, words, facts))
+                    if len(hits) >= limit:
+                        break
             if hits:
                 break  # all words first; any word only when that finds nothing
-        return [h for h in hits if _passes(h, self._facts(h.id), filters)][:limit]
+        return hits[:limit]
 
     def _by_number(self, query: str) -> list[Hit]:
         """"vraag 13 annotatie-fkd-verwey-jonker": the question with that number in that document."""
@@ -135,15 +166,18 @@ class Index:
             return []
         rest = set(re.findall(r"[a-z0-9][a-z0-9-]*", query.lower()))
         rows = self.db.execute("SELECT document, vraag FROM nummer WHERE nummer = ?", (int(match.group(1)),)).fetchall()
-        return [self._hit(vraag, -1e9, []) for document, vraag in rows if document in rest]
+        found = []
+        for document, vraag in rows:
+            facts = self._facts(vraag)
+            if document in rest:
+                found.append(self._hit(vraag, -1e9, [], facts))
+        return found
 
     def _facts(self, item_id: str) -> dict:
         row = self.db.execute("SELECT facts FROM v WHERE id = ?", (item_id,)).fetchone()
         return json.loads(row[0])
 
-    def _hit(self, item_id: str, score: float, words: list[str]) -> Hit:
-        row = self.db.execute("SELECT facts FROM v WHERE id = ?", (item_id,)).fetchone()
-        facts = json.loads(row[0])
+    def _hit(self, item_id: str, score: float, words: list[str], facts: dict) -> Hit:
         return Hit(item_id, facts["vraag"], snippet(facts, words), facts["status"], facts["gecontroleerd"],
                    facts["documenten"], round(-score, 3) if score > -1e8 else 0.0, facts["nummers"])
 
@@ -158,7 +192,7 @@ def _queries(words: list[str]) -> list[str]:
     return [" AND ".join(quoted)] + ([" OR ".join(quoted)] if len(quoted) > 1 else [])
 
 
-def _passes(hit: Hit, facts: dict, f: Filters) -> bool:
+def _passes(facts: dict, f: Filters) -> bool:
     return ((not f.themas or bool(set(f.themas) & set(facts["themas_ids"])))
             and (not f.bronnen or bool(set(f.bronnen) & set(facts["bronnen_ids"])))
             and (not f.statussen or facts["status"] in f.statussen)
@@ -192,7 +226,6 @@ def open_index(root: Path, load: Callable[[], object]) -> Index:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             found = db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
             if found and found[0] == stamp:
-                db.execute("SELECT count(*) FROM v").fetchone()
                 return Index(db)
             db.close()
         except sqlite3.DatabaseError:
@@ -214,6 +247,7 @@ def build_index(lib, path: Path, stamp: str) -> None:
             "CREATE TABLE v(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, facts TEXT);"
             "CREATE TABLE nummer(document TEXT, nummer INTEGER, vraag TEXT);"
             "CREATE INDEX nummer_by ON nummer(nummer);"
+            "CREATE TABLE stem(word TEXT PRIMARY KEY, stem TEXT);"
             f"CREATE VIRTUAL TABLE tekst USING fts5({', '.join(COLUMNS)}, "
             "tokenize = 'unicode61 remove_diacritics 2');")
         rows, texts, numbers = [], [], []
@@ -224,6 +258,7 @@ def build_index(lib, path: Path, stamp: str) -> None:
         db.executemany("INSERT INTO v VALUES (?, ?, ?)", rows)
         db.executemany(f"INSERT INTO tekst(rowid, {', '.join(COLUMNS)}) VALUES (?{', ?' * len(COLUMNS)})", texts)
         db.executemany("INSERT INTO nummer VALUES (?, ?, ?)", numbers)
+        db.executemany("INSERT INTO stem VALUES (?, ?)", sorted(_STEMS.items()))
         db.execute("INSERT INTO meta VALUES ('stamp', ?)", (stamp,))
         db.commit()
     finally:
@@ -289,10 +324,18 @@ def render_hits(hits: list[Hit], fmt: str = "text", built_in: float | None = Non
 def search(root: Path, load: Callable[[], object], query: str, filters: Filters = Filters(), fmt: str = "text",
            limit: int = 20, note: Callable[[str], None] | None = None) -> str:
     """`briefings zoek`: the hits for query, rendered; note() hears how long building the index took."""
-    index = open_index(root, load)
-    try:
+    for attempt in (1, 2):
+        index = open_index(root, load)
+        try:
+            hits = index.search(query, filters, limit)
+        except sqlite3.DatabaseError:  # damaged past its first pages: never trusted, built again
+            if attempt == 2:
+                raise
+            index_path(root).unlink(missing_ok=True)
+            continue
+        finally:
+            index.close()
         if index.built_in is not None and note is not None:
             note(f"search index built in {index.built_in:.2f} s")
-        return render_hits(index.search(query, filters, limit), fmt)
-    finally:
-        index.close()
+        return render_hits(hits, fmt)
+    return ""
