@@ -305,6 +305,35 @@ def fmt_(c, paths, check):
     sys.exit(run(c.project.content, paths, check, click.echo))
 
 
+@cli.group("import")
+def import_():
+    """Bring Word documents into the library: an annotation written by hand, or a reviewer's edits."""
+
+
+@import_.command("annotatie")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--dry-run", is_flag=True, help="Write nothing; print the files it would write.")
+@click.option("--id", "doc_id", default=None, help="Id of the new document (default: from meeting and agenda item).")
+@pass_ctx
+def import_annotatie(c, file, dry_run, doc_id):
+    """An annotation written in Word (.docx) or Markdown → a document spec, its questions and key messages."""
+    from briefings.importers.annotatie import run
+
+    sys.exit(run(c.project, file, dry_run, doc_id, click.echo))
+
+
+@import_.command("wijzigingen")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--dry-run", is_flag=True, help="Write nothing; show the result as `briefings diff` would.")
+@click.option("--opmerkingen", is_flag=True, help="Keep the reviewers' comments in each question's notitie.")
+@pass_ctx
+def import_wijzigingen(c, file, dry_run, opmerkingen):
+    """A built DOCX edited in Word (tracked changes, direct edits, comments) back into the YAML."""
+    from briefings.importers.wijzigingen import run
+
+    sys.exit(run(c.project, file, dry_run, opmerkingen, click.echo))
+
+
 @cli.command("diff")
 @click.argument("rev", required=False)
 @click.argument("rev2", required=False)

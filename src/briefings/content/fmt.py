@@ -590,3 +590,31 @@ def run(content_root: Path, paths: typing.Sequence[str] = (), check: bool = Fals
     if report.errors:
         return 1
     return 1 if check and report.changed else 0
+
+
+def set_values(text: str, changes: typing.Sequence[tuple[tuple, object]], folder: str | None = None,
+               shown: str = "<text>") -> str:
+    """The file's text with the values at key paths replaced, comments kept, in canonical form.
+
+    A path is a tuple of keys and list indexes from the top ("blokken", 2); a new key goes last in its
+    mapping and takes its place in the canonical key order. Used by imports that edit the library.
+    """
+    from ruamel.yaml.error import YAMLError
+
+    rt = _yaml()
+    buffer = io.StringIO()
+    try:
+        tree = rt.load(text)
+        for path, value in changes:
+            container = tree
+            for key in path[:-1]:
+                container = container[key]
+            if path[-1] in container if isinstance(container, dict) else path[-1] < len(container):
+                _restyle(container, path[-1], _styled(value, 2 * len(path)))
+            else:
+                container[path[-1]] = _styled(value, 2 * len(path))
+        rt.dump(tree, buffer)
+    except YAMLError as exc:
+        raise FormatError(f"cannot update: ruamel.yaml: {str(exc).splitlines()[0]}", Location(shown, 1, 1),
+                          "the file was left unchanged") from None
+    return format_text(_tidy(buffer.getvalue()), folder, shown)
