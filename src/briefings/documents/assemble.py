@@ -13,11 +13,21 @@ from pathlib import Path
 from briefings.documents import dutch
 from briefings.documents.anchors import strip as strip_anchors
 from briefings.content import model as m
-from briefings.errors import Location, ReferenceError_, TemplateError, did_you_mean
+from briefings.errors import BriefingsError, Location, ReferenceError_, TemplateError, did_you_mean, not_utf8
 from briefings.content.library import INLINE, Library, target_kind
 from briefings.content.load import display_path
 from briefings.content.positions import locate
-from briefings.documents.woo import WOO_CODE, Redactor, grounds_applied, grounds_section
+from briefings.documents.woo import (Redactor, grounds_applied, grounds_section, printed_code, withheld_marker)
+
+
+@dataclass
+class Withheld:
+    """A fragment withheld from a Woo publication: its ground, the reason, and its text as it would have read."""
+
+    grond: str
+    reden: str
+    item: str
+    text: str
 
 
 @dataclass
@@ -31,6 +41,7 @@ class Assembled:
     reference: str
     toc: bool
     woo_grounds: list[str] = field(default_factory=list)
+    withheld: list[Withheld] = field(default_factory=list)
 
 
 class View:
@@ -42,6 +53,7 @@ class View:
         self.project = project
         self.woo = woo
         self.redacted: set[str] = parent.redacted if parent else set()
+        self.withheld: list[Withheld] = parent.withheld if parent else []
         self.vraagnummers: dict[str, int] = {}
         self._number(doc.onderdelen)
         self._answering: list[str] = []  # the answers being rendered, innermost last: stops a reuse cycle
@@ -126,7 +138,7 @@ class View:
         text = text or p.naam
         if self.woo and not p.gekozen:
             self.redacted.add(p.naam)
-            return WOO_CODE
+            return printed_code(self.project)
         return text
 
     def raadslid(self, pid: str) -> str:
@@ -160,6 +172,9 @@ class View:
         """Expand inline references in a Markdown text of `owner`."""
         if not text:
             return ""
+        if self.woo and getattr(owner, "lakken", None):
+            text = self._withhold(text, owner, field_name)
+
         def replace(match: re.Match) -> str:
             kind, target = match.group(1), match.group(2)
             try:
@@ -171,6 +186,29 @@ class View:
                 raise ReferenceError_(exc.problem, where, exc.hint) from None
         out = INLINE.sub(replace, text.strip("\n"))
         return out
+
+    def _withhold(self, text: str, owner, field_name: str) -> str:
+        """A Woo publication: each fragment marked in `lakken` becomes its ground code, where it stood."""
+        for lak in owner.lakken:
+            if lak.blok is not None:
+                blokken = getattr(owner, "blokken", ())
+                whole = field_name == "blokken" and lak.blok <= len(blokken) and blokken[lak.blok - 1] is text
+            elif lak.tekst is not None:
+                fragment = lak.tekst.strip()
+                if fragment and fragment in text:
+                    self._record(lak, owner, fragment)
+                    text = text.replace(fragment, withheld_marker(self.project, lak.grond))
+                continue
+            else:
+                whole = field_name in ("antwoord", "blokken")
+            if whole:
+                self._record(lak, owner, text)
+                return withheld_marker(self.project, lak.grond)
+        return text
+
+    def _record(self, lak: m.Lakking, owner, fragment: str) -> None:
+        shown = INLINE.sub(lambda found: self._inline(found.group(1), found.group(2), found, fragment), fragment)
+        self.withheld.append(Withheld(lak.grond, lak.reden, getattr(owner, "id", ""), shown))
 
     def _inline(self, kind: str, target: str, match: re.Match, text: str) -> str:
         if kind == "bijlage":
@@ -264,7 +302,7 @@ def _environment(templates: Path):
 _ENVS: dict[Path, object] = {}
 
 
-def template_error(exc: Exception, templates: Path, name: str) -> TemplateError:
+def template_error(exc: Exception, templates: Path, name: str) -> BriefingsError:
     """A Jinja2 failure as `template:line: message`."""
     import jinja2
 
@@ -272,6 +310,14 @@ def template_error(exc: Exception, templates: Path, name: str) -> TemplateError:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         path, line = Path(exc.filename or path), exc.lineno or 0
         return TemplateError(f"template syntax error: {exc.message}", Location(display_path(path), line))
+    if isinstance(exc, UnicodeDecodeError):  # the template itself, or one it imports
+        for candidate in (path, *sorted(templates.glob("*.j2"))):
+            try:
+                candidate.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                return not_utf8(display_path(candidate), candidate.read_bytes())
+            except OSError:
+                continue
     if isinstance(exc, jinja2.TemplateNotFound):
         missing = display_path(templates / str(exc.name))
         importer = _template_frame(exc)
@@ -319,7 +365,7 @@ def render_template(project, name: str, **context) -> str:
         return template.render(**context)
     except (ReferenceError_, TemplateError):
         raise
-    except (jinja2.TemplateError, AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+    except (jinja2.TemplateError, AttributeError, TypeError, LookupError, ValueError, ArithmeticError) as exc:
         raise template_error(exc, project.templates, name) from None
     except RecursionError:
         raise TemplateError("template recursion too deep", Location(display_path(project.templates / name))) from None
@@ -337,11 +383,15 @@ def assemble(lib: Library, doc: m.Document, project, woo: bool = False, parent: 
     body = re.sub(r"\n{3,}", "\n\n", body).strip("\n") + "\n"
     redact, grounds = (lambda text: text), []
     if woo:  # names typed as plain text too, not only those rendered through [[persoon:..]]
-        redact = Redactor.of(lib)
+        redact = Redactor.of(lib, project)
         body = redact(body)
-        grounds = grounds_applied(body, bool(view.redacted or redact.count))
+        grounds = grounds_applied(body, bool(view.redacted or redact.count), printed_code(project))
+        grounds = sorted({*grounds, *(w.grond for w in view.withheld)})
         if grounds and not embedded:
-            body += grounds_section(grounds)
+            reasons: dict[str, list[str]] = {}
+            for w in view.withheld:
+                reasons.setdefault(w.grond, []).append(w.reden)
+            body += grounds_section(grounds, project, reasons)
     return Assembled(
         doc=doc,
         markdown=body,
@@ -352,6 +402,7 @@ def assemble(lib: Library, doc: m.Document, project, woo: bool = False, parent: 
         reference=redact(doc.kenmerk or ""),
         toc=len(strip_anchors(body)) > 20000,
         woo_grounds=grounds,
+        withheld=list(view.withheld),
     )
 
 
