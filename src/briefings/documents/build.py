@@ -128,13 +128,14 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
             custom={"briefings-commit": commit, "briefings-inhoud": chash, "briefings-document": doc.id,
                     "briefings-versie": __version__},
         )
-        old = None
-        if baseline is not None:
-            old = baseline.markdown(doc.id, woo=woo)
-            meta.custom["briefings-sinds"] = baseline.commit
-        data = markdown_to_docx(markdown, meta, reference, baseline=old,
-                                revision=baseline.revision if baseline is not None else None)
-        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", data))
+        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", markdown_to_docx(markdown, meta, reference)))
+        if baseline is not None:  # a copy with tracked changes beside the clean DOCX, which stays as built
+            import dataclasses
+
+            tracked = dataclasses.replace(meta, custom={**meta.custom, "briefings-sinds": baseline.commit})
+            data = markdown_to_docx(markdown, tracked, reference, baseline=baseline.markdown(doc.id, woo=woo),
+                                    revision=baseline.authorship(lib, doc))
+            outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.wijzigingen.docx", data))
     return outputs
 
 

@@ -64,5 +64,7 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
     for path in written:
         echo(display_path(path))
     if baseline is not None:
-        echo(f"tracked changes since {baseline.label}, by {baseline.revision.author} on {baseline.revision.stamp}")
+        tracked = [path.name for path in written if path.name.endswith(".wijzigingen.docx")]
+        echo(f"tracked changes since {baseline.label} in {', '.join(tracked) or 'no DOCX'}, by "
+             f"{', '.join(sorted(baseline.authors)) or 'nobody'}")
     return written
