@@ -93,6 +93,12 @@ CASES = [
     ("commitment-overdue", "commitment-overdue", [("toezeggingen/brief.yaml", 6, "warning")]),
     ("commitment-closed", "commitment-overdue", []),
     ("suspect-answer", "suspect-answer", [("vragen/nooit-beoordeeld.yaml", 1, "info")]),  # the reviewed one matches
+    ("woo-fragment", "woo-fragment", [
+        ("kernboodschap/kern.yaml", 8, "error"),  # no block 2
+        ("vragen/mening.yaml", 12, "error"),  # the second fragment is not in the answer
+    ]),
+    # a figure under 5.2 warns; an opinion under 5.2, and the figure under another ground, pass
+    ("woo-feit", "woo-feit", [("vragen/onveilig.yaml", 10, "warning")]),
 ]
 
 
@@ -251,7 +257,7 @@ def test_checks_do_not_change_the_model():
 
 def test_rule_registry():
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 16
+    assert len(ids) == len(set(ids)) == 18
     assert all(r.severity in ("error", "warning", "info") and r.description for r in RULES)
     lines = describe_rules().splitlines()
     assert len(lines) == len(RULES) and lines[0].split()[:2] == ["literal-figure", "warning"]

@@ -558,6 +558,50 @@ def suspect_answer(ctx: Context) -> Iterator[Hit]:
                       "check the answer against the current figures, sources and measures first")
 
 
+@rule("woo-fragment", "error", "a fragment marked for withholding (lakken) that is not in the item's text")
+def woo_fragment(ctx: Context) -> Iterator[Hit]:
+    for item in _with_lakken(ctx.lib):
+        texts = [t.text for t in _texts(item, True)]
+        blokken = getattr(item, "blokken", None)
+        for i, lak in enumerate(item.lakken):
+            if lak.blok is not None and (blokken is None or lak.blok > len(blokken)):
+                yield Hit(_item_where(item, "lakken", i, "blok"), f"{item.kind} '{item.id}' has no block {lak.blok} "
+                          "to withhold", (item.id,), f"blocks: 1 to {len(blokken or ())}" if blokken else
+                          "blok withholds a key-message block; use tekst for a fragment")
+            elif lak.tekst is not None and not any(lak.tekst.strip() in text for text in texts if lak.tekst.strip()):
+                yield Hit(_item_where(item, "lakken", i, "tekst"), f"fragment to withhold is not in {item.kind} "
+                          f"'{item.id}': '{_short(lak.tekst)}'", (item.id,),
+                          "copy the sentence or bullet exactly as it stands in the text, references as typed")
+
+
+@rule("woo-feit", "warning", "a fragment withheld as a personal policy opinion (5.2) that holds a figure")
+def woo_fact(ctx: Context) -> Iterator[Hit]:
+    for item in _with_lakken(ctx.lib):
+        for i, lak in enumerate(item.lakken):
+            if lak.grond != "5.2":
+                continue
+            if lak.tekst is not None:
+                withheld = lak.tekst
+            elif lak.blok is not None:
+                blokken = getattr(item, "blokken", ())
+                withheld = blokken[lak.blok - 1] if lak.blok <= len(blokken) else ""
+            else:
+                withheld = getattr(item, "antwoord", None) or "\n".join(getattr(item, "blokken", ()))
+            figures = [found.group(2) for found in INLINE.finditer(withheld) if found.group(1) == "cijfer"]
+            if figures:
+                yield Hit(_item_where(item, "lakken", i, "grond"),
+                          f"{item.kind} '{item.id}' withholds a figure ([[cijfer:{figures[0]}]]) as a personal policy "
+                          "opinion (5.2): a fact is no opinion", (item.id,),
+                          "publish the figure and withhold only the opinion around it, or give another ground")
+
+
+def _with_lakken(lib: Library) -> Iterator[m.Item]:
+    for kind in ("vraag", "kernboodschap"):
+        for item in lib.items(kind):
+            if item.lakken:
+                yield item
+
+
 # --- running ----------------------------------------------------------------------------------------------
 
 

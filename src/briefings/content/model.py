@@ -54,6 +54,27 @@ Pijler = Literal["inclusie", "diversiteit", "overkoepelend"]
 
 CLASSIFICATIE_NIVEAU = {"openbaar": 0, "intern": 1, "vertrouwelijk": 2}
 
+# The grounds of the Woo (Wet open overheid) on which a fragment may be withheld: article, paragraph, point.
+WOO_GRONDEN = {
+    "5.1.1a": "eenheid van de Kroon",
+    "5.1.1b": "veiligheid van de Staat",
+    "5.1.1c": "vertrouwelijk verstrekte bedrijfs- en fabricagegegevens",
+    "5.1.1d": "bijzondere persoonsgegevens",
+    "5.1.1e": "nationale identificatienummers",
+    "5.1.2a": "betrekkingen met andere staten en internationale organisaties",
+    "5.1.2b": "economische of financiële belangen van de Staat",
+    "5.1.2c": "opsporing en vervolging van strafbare feiten",
+    "5.1.2d": "inspectie, controle en toezicht door bestuursorganen",
+    "5.1.2e": "persoonlijke levenssfeer",
+    "5.1.2f": "concurrentiegevoelige bedrijfs- en fabricagegegevens",
+    "5.1.2g": "milieu",
+    "5.1.2h": "beveiliging van personen en bedrijven",
+    "5.1.2i": "goed functioneren van de Staat en bestuursorganen",
+    "5.2": "persoonlijke beleidsopvattingen in documenten voor intern beraad",
+}
+WooGrond = Literal[tuple(WOO_GRONDEN)]  # type: ignore[valid-type]
+WooBesluitSoort = Literal["openbaar", "deels openbaar", "niet openbaar"]
+
 
 class Model(BaseModel):
     # defer_build: validators are built on first use, so commands that validate nothing (--help, a check
@@ -204,6 +225,17 @@ class Beoordeling(Model):
     vingerafdruk: str = Field(pattern=r"^[0-9a-f]{16}$")
 
 
+class Lakking(Model):
+    """A fragment withheld from a Woo publication on a ground of the Woo; the ground code stands in its place."""
+
+    grond: WooGrond = Field(description="Woo ground, e.g. 5.2, 5.1.2e, 5.1.2i.")
+    reden: str = Field(description="Why it is withheld, in a sentence.")
+    tekst: str | None = Field(default=None, description=(
+        "The fragment exactly as it stands in the text (a sentence or bullet, references as typed). "
+        "Without tekst and blok the whole answer is withheld."))
+    blok: int | None = Field(default=None, ge=1, description="Key messages: withhold this block as a whole (1 = first).")
+
+
 class Vraag(Item):
     kind: ClassVar[str] = "vraag"
     folder: ClassVar[str] = "vragen"
@@ -224,6 +256,7 @@ class Vraag(Item):
     beoordeling: Beoordeling | None = None
     embargo: dt.date | None = Field(default=None, description="Not public before this date.")
     notitie: str | None = Field(default=None, description="Internal note; never exported.")
+    lakken: list[Lakking] = Field(default=[], description="Fragments withheld from a Woo publication.")
 
     def label(self) -> str:
         return self.vraag.strip().splitlines()[0]
@@ -246,6 +279,7 @@ class Kernboodschap(Item):
     status: Status
     classificatie: Classificatie
     embargo: dt.date | None = None
+    lakken: list[Lakking] = Field(default=[], description="Fragments or blocks withheld from a Woo publication.")
 
 
 # --- people and commitments ----------------------------------------------------
@@ -325,6 +359,16 @@ class Onderdeel(Model):
     onderdelen: list[Onderdeel] = []
 
 
+class WooBesluit(Model):
+    """The Woo decision on a document: published as a whole, in part, or not at all."""
+
+    besluit: WooBesluitSoort
+    datum: dt.date = Field(description="Date of the decision.")
+    kenmerk: str = Field(description="Reference of the Woo request or of the active publication.")
+    gronden: list[WooGrond] = Field(default=[], description="Grounds for withholding the whole document (niet openbaar).")
+    toelichting: str | None = None
+
+
 class Verzending(Model):
     """When a document was sent, and the git commit its content was sent from."""
 
@@ -345,6 +389,7 @@ class Document(Item):
     onderwerp: str | None = None
     trefwoorden: list[str] = []
     embargo: dt.date | None = None
+    woo: WooBesluit | None = Field(default=None, description="The Woo decision: how `build --woo` publishes it.")
     bijlagen: list[Bijlage] = []
     onderdelen: list[Onderdeel] = []
     verzending: Verzending | None = Field(default=None, description=(

@@ -17,7 +17,17 @@ from briefings.errors import Location, ReferenceError_, TemplateError, did_you_m
 from briefings.content.library import INLINE, Library, target_kind
 from briefings.content.load import display_path
 from briefings.content.positions import locate
-from briefings.documents.woo import WOO_CODE, Redactor, grounds_applied, grounds_section
+from briefings.documents.woo import (Redactor, grounds_applied, grounds_section, printed_code, withheld_marker)
+
+
+@dataclass
+class Withheld:
+    """A fragment withheld from a Woo publication: its ground, the reason, and its text as it would have read."""
+
+    grond: str
+    reden: str
+    item: str
+    text: str
 
 
 @dataclass
@@ -31,6 +41,7 @@ class Assembled:
     reference: str
     toc: bool
     woo_grounds: list[str] = field(default_factory=list)
+    withheld: list[Withheld] = field(default_factory=list)
 
 
 class View:
@@ -42,6 +53,7 @@ class View:
         self.project = project
         self.woo = woo
         self.redacted: set[str] = parent.redacted if parent else set()
+        self.withheld: list[Withheld] = parent.withheld if parent else []
         self.vraagnummers: dict[str, int] = {}
         self._number(doc.onderdelen)
         self._answering: list[str] = []  # the answers being rendered, innermost last: stops a reuse cycle
@@ -126,7 +138,7 @@ class View:
         text = text or p.naam
         if self.woo and not p.gekozen:
             self.redacted.add(p.naam)
-            return WOO_CODE
+            return printed_code(self.project)
         return text
 
     def raadslid(self, pid: str) -> str:
@@ -171,6 +183,9 @@ class View:
         """Expand inline references in a Markdown text of `owner`."""
         if not text:
             return ""
+        if self.woo and getattr(owner, "lakken", None):
+            text = self._withhold(text, owner, field_name)
+
         def replace(match: re.Match) -> str:
             kind, target = match.group(1), match.group(2)
             try:
@@ -182,6 +197,29 @@ class View:
                 raise ReferenceError_(exc.problem, where, exc.hint) from None
         out = INLINE.sub(replace, text.strip("\n"))
         return out
+
+    def _withhold(self, text: str, owner, field_name: str) -> str:
+        """A Woo publication: each fragment marked in `lakken` becomes its ground code, where it stood."""
+        for lak in owner.lakken:
+            if lak.blok is not None:
+                blokken = getattr(owner, "blokken", ())
+                whole = field_name == "blokken" and lak.blok <= len(blokken) and blokken[lak.blok - 1] is text
+            elif lak.tekst is not None:
+                fragment = lak.tekst.strip()
+                if fragment and fragment in text:
+                    self._record(lak, owner, fragment)
+                    text = text.replace(fragment, withheld_marker(self.project, lak.grond))
+                continue
+            else:
+                whole = field_name in ("antwoord", "blokken")
+            if whole:
+                self._record(lak, owner, text)
+                return withheld_marker(self.project, lak.grond)
+        return text
+
+    def _record(self, lak: m.Lakking, owner, fragment: str) -> None:
+        shown = INLINE.sub(lambda found: self._inline(found.group(1), found.group(2), found, fragment), fragment)
+        self.withheld.append(Withheld(lak.grond, lak.reden, getattr(owner, "id", ""), shown))
 
     def _inline(self, kind: str, target: str, match: re.Match, text: str) -> str:
         if kind == "bijlage":
@@ -348,11 +386,15 @@ def assemble(lib: Library, doc: m.Document, project, woo: bool = False, parent: 
     body = re.sub(r"\n{3,}", "\n\n", body).strip("\n") + "\n"
     redact, grounds = (lambda text: text), []
     if woo:  # names typed as plain text too, not only those rendered through [[persoon:..]]
-        redact = Redactor.of(lib)
+        redact = Redactor.of(lib, project)
         body = redact(body)
-        grounds = grounds_applied(body, bool(view.redacted or redact.count))
+        grounds = grounds_applied(body, bool(view.redacted or redact.count), printed_code(project))
+        grounds = sorted({*grounds, *(w.grond for w in view.withheld)})
         if grounds and not embedded:
-            body += grounds_section(grounds)
+            reasons: dict[str, list[str]] = {}
+            for w in view.withheld:
+                reasons.setdefault(w.grond, []).append(w.reden)
+            body += grounds_section(grounds, project, reasons)
     return Assembled(
         doc=doc,
         markdown=body,
@@ -363,6 +405,7 @@ def assemble(lib: Library, doc: m.Document, project, woo: bool = False, parent: 
         reference=redact(doc.kenmerk or ""),
         toc=len(strip_anchors(body)) > 20000,
         woo_grounds=grounds,
+        withheld=list(view.withheld),
     )
 
 

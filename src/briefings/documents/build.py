@@ -1,6 +1,7 @@
 """Build documents: check, assemble every document in memory, then write all outputs atomically."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -21,6 +22,7 @@ class Output:
     doc: m.Document
     path: Path
     data: bytes
+    assembled: object = None  # the Assembled document it was made from
 
 
 def select_documents(lib: Library, project, kind: str | None, doc_id: str | None, all_: bool) -> list[m.Document]:
@@ -69,11 +71,17 @@ def git_commit(root: Path) -> str:
         return "onbekend"
 
 
+_ADDED_FIELDS = (("lakken", []), ("woo", None))
+
+
 def content_hash(lib: Library, doc: m.Document) -> str:
     """A hash of every item the document rests on: traces a printed copy back to its sources."""
     digest = hashlib.sha256()
     for item in sorted(lib.uses(doc), key=lambda i: (i.kind, i.id)):
         data = item.model_dump(mode="json")
+        for key, empty in _ADDED_FIELDS:  # fields added later: unset, they keep the hash as it was
+            if key in data and data[key] == empty:
+                del data[key]
         for bijlage in data.get("bijlagen", ()) if isinstance(item, m.Document) else ():
             if bijlage.get("bestand", "") is None:
                 del bijlage["bestand"]  # keeps the hash of documents that include no file as it was
@@ -97,7 +105,7 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
     With a baseline (baseline.Baseline) the DOCX shows the changes since it as tracked changes.
     """
     from briefings.documents.assemble import assemble
-    from briefings.documents.woo import WOO_AUTHOR, refuse_document
+    from briefings.documents.woo import WOO_AUTHOR, Redactor, printed_code, refuse_document
 
     refuse_document(lib, doc, audience, woo)
     commit = commit or git_commit(project.root)
@@ -112,7 +120,8 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
     if "md" in formats:
         from briefings.documents.anchors import strip as strip_anchors
 
-        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", strip_anchors(markdown).encode("utf-8")))
+        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", strip_anchors(markdown).encode("utf-8"),
+                              assembled))
     if "docx" in formats:
         from briefings.writers.docx import DocxMeta, markdown_to_docx
 
@@ -128,14 +137,28 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
             custom={"briefings-commit": commit, "briefings-inhoud": chash, "briefings-document": doc.id,
                     "briefings-versie": __version__},
         )
-        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", markdown_to_docx(markdown, meta, reference)))
-        if baseline is not None:  # a copy with tracked changes beside the clean DOCX, which stays as built
-            import dataclasses
+        if woo or baseline is None:
+            old = None
+            if baseline is not None:
+                old = baseline.markdown(doc.id, woo=woo)
+                meta.custom["briefings-sinds"] = baseline.commit
+            revision = baseline.revision if baseline is not None else None
+            if woo and revision is not None:  # tracked changes by the ground code, never by a name from git
+                revision = dataclasses.replace(revision, author=printed_code(project))
+            data = markdown_to_docx(markdown, meta, reference, baseline=old, revision=revision)
+            if woo:  # the whole package: the reference document's headers, properties, comments and people too
+                from briefings.writers.scrub import scrub_docx
 
+                people = [*lib.items("persoon"), *(baseline.library.items("persoon") if baseline is not None else ())]
+                data = scrub_docx(data, Redactor(people, printed_code(project)), printed_code(project))
+            outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", data, assembled))
+        else:  # a copy with tracked changes, each by its own author, beside the clean DOCX, which stays as built
+            outputs.append(Output(doc, out_dir / f"{doc.id}.docx", markdown_to_docx(markdown, meta, reference),
+                                  assembled))
             tracked = dataclasses.replace(meta, custom={**meta.custom, "briefings-sinds": baseline.commit})
-            data = markdown_to_docx(markdown, tracked, reference, baseline=baseline.markdown(doc.id, woo=woo),
+            data = markdown_to_docx(markdown, tracked, reference, baseline=baseline.markdown(doc.id),
                                     revision=baseline.authorship(lib, doc))
-            outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.wijzigingen.docx", data))
+            outputs.append(Output(doc, out_dir / f"{doc.id}.wijzigingen.docx", data, assembled))
     return outputs
 
 

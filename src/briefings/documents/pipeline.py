@@ -35,7 +35,10 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
     from briefings.documents.woo import refuse_documents
 
     docs = select_documents(lib, project, req.kind, req.doc, req.all_)
+    decided = [d for d in docs if d.woo is not None] if req.woo and req.audience is None else []
+    docs = [d for d in docs if d not in decided]
     refuse_documents(lib, docs, req.audience, req.woo)  # nothing for readers who may not see it, checks or not
+    refuse_documents(lib, [d for d in decided if d.woo.besluit != "niet openbaar"], woo=True)
     out_dir = req.out or project.build
     baseline = None
     if req.since:
@@ -44,12 +47,21 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
         baseline = open_baseline(project, req.since)
         if on_close is not None:
             on_close(baseline.close)
+    written = []
+    if decided:  # the Woo publication package: build/woo/<doc-id>/, sitemap and inventory
+        from briefings.publish.woo_package import publish_woo
+
+        if req.check:
+            refuse_on_errors(lib, project, decided, echo)
+        written = publish_woo(lib, project, decided, req.out, echo, baseline)
+    if not docs:
+        return written
     plan = plan_build(lib, project, docs, req.formats, out_dir, woo=req.woo, audience=req.audience,
                       reference_doc=req.reference_doc, force=req.force or baseline is not None)
     for path in plan.unchanged:
         echo(f"unchanged: {display_path(path)}")
     if not plan.stale:
-        return []
+        return written
     docs = [lib.by_id[doc_id] for doc_id in plan.stale]
     if req.check:
         refuse_on_errors(lib, project, docs, echo)
@@ -59,12 +71,15 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
             outputs = render_stale(lib, project, plan, progress=bar, **options)
     else:
         outputs = render_stale(lib, project, plan, **options)
-    written = write_outputs(outputs)
-    record(plan, written, since=baseline.commit if baseline is not None else None)
-    for path in written:
+    paths = write_outputs(outputs)
+    record(plan, paths, since=baseline.commit if baseline is not None else None)
+    for path in paths:
         echo(display_path(path))
     if baseline is not None:
-        tracked = [path.name for path in written if path.name.endswith(".wijzigingen.docx")]
-        echo(f"tracked changes since {baseline.label} in {', '.join(tracked) or 'no DOCX'}, by "
-             f"{', '.join(sorted(baseline.authors)) or 'nobody'}")
-    return written
+        if req.woo:
+            echo(f"tracked changes since {baseline.label}, by the ground code on {baseline.revision.stamp}")
+        else:
+            tracked = [path.name for path in paths if path.name.endswith(".wijzigingen.docx")]
+            echo(f"tracked changes since {baseline.label} in {', '.join(tracked) or 'no DOCX'}, by "
+                 f"{', '.join(sorted(baseline.authors)) or 'nobody'}")
+    return written + paths
