@@ -46,7 +46,7 @@ pass_ctx = click.make_pass_decorator(Ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--root", type=click.Path(file_okay=False, path_type=str), default=None,
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=str), default=None,
               help="Project folder (holds briefings.yaml, content/, templates/). Default: found upwards from here.")
 @click.version_option(package_name="briefings")
 @click.pass_context
@@ -158,7 +158,7 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, 
 
 def _progress(length: int):
     """A progress bar on stderr, only for a person watching; stderr stays errors only otherwise."""
-    return click.progressbar(length=length, label="building", file=sys.stderr)
+    return click.progressbar(length=length, label="building", file=getattr(sys.stderr, "stream", sys.stderr))
 
 
 @cli.group("export")
@@ -335,6 +335,10 @@ def main(argv=None):
             sys.unraisablehook = _unraisable
         except ValueError:  # not the main thread
             previous = {}
+    from briefings.printable import PrintableStream
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
     try:
         _run(argv, previous)
     except KeyboardInterrupt:  # landed after the command had finished, while tidying up
@@ -343,6 +347,8 @@ def main(argv=None):
         if _LARGE and argv is None:  # run as a program, done with a large library
             _exit_now(exc.code)
         raise
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 def _exit_now(code) -> None:
@@ -375,6 +381,15 @@ def _run(argv, previous: dict) -> None:
         raise
     except RecursionError:
         click.echo("briefings: input nested too deeply", err=True)
+        sys.exit(1)
+    except OSError as exc:  # the operating system refused; where it was known, a stage said what it was doing
+        if os.environ.get("BRIEFINGS_DEBUG"):
+            raise
+        from briefings.errors import shown_path
+
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        click.echo(f"briefings: cannot access {shown_path(exc.filename)}: {reason}" if exc.filename
+                   else f"briefings: {reason}", err=True)
         sys.exit(1)
     except Exception as exc:  # a bug: say so briefly, show the traceback only on request
         if os.environ.get("BRIEFINGS_DEBUG"):

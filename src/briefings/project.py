@@ -149,8 +149,10 @@ def load_project(root: Path | None = None) -> Project:
         shown = display_path(config_path)
         try:
             text = config_path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+        except UnicodeDecodeError:
+            from briefings.errors import not_utf8
+
+            raise not_utf8(shown, config_path.read_bytes()) from None
         data = load_yaml(text, shown) or {}
         if not isinstance(data, dict):
             raise ContentError("expected a mapping of settings", Location(shown, 1, 1))

@@ -209,7 +209,7 @@ def _figure_where(lib: Library, cijfer: m.Cijfer, field: str) -> Location:
     return locate(cijfer)
 
 
-INLINE_ANY = re.compile(r"\[\[[^\]]*\]\]")  # any [[...]], masked out before looking for literals
+INLINE_ANY = re.compile(r"\[\[[^\[\]]*\]\]")  # any [[...]], masked out before looking for literals (no '[' inside: linear)
 INLINE_BIJLAGE = re.compile(INLINE.pattern.replace("([a-z]+)", "(bijlage)", 1))
 
 

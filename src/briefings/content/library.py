@@ -1,6 +1,7 @@
 """Stage 2: index the loaded items by id and resolve every reference."""
 from __future__ import annotations
 
+import bisect
 import functools
 import os
 import re
@@ -16,7 +17,8 @@ from briefings.errors import BriefingsError, DuplicateIdError, ErrorGroup, Locat
 from briefings.content.load import FREEZE_MIN_FILES, Content, building, load_content
 from briefings.content.positions import locate, raw_of, remember
 
-INLINE = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
+# An id holds no '[': a text with many unfinished "[[kind:" is then scanned in linear time, not quadratic.
+INLINE = re.compile(r"\[\[([a-z]+):([^\[\]\|\s]+)\]\]")
 INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling", "persoon", "document",
                 "toezegging", "thema", "prestatieafspraak", "antwoord"}
 INLINE_TARGET = {"antwoord": "vraag"}  # [[antwoord:id]] includes the answer of question id
@@ -161,20 +163,38 @@ def _walk_to(lines: list[str], pos, text: str, start: int) -> tuple[int, int] | 
     """(line, col) of text[start] in the source, by counting non-blank characters from the value's start.
 
     Folding (`>`, plain and quoted multi-line scalars) and indentation change only whitespace,
-    so the n-th non-blank character of the text is the n-th non-blank character of the value."""
-    target = sum(1 for c in text[:start] if not c.isspace())
+    so the n-th non-blank character of the text is the n-th non-blank character of the value.
+    The walk is done once per value and kept: a text with thousands of references is not walked again
+    for each of them."""
+    key = (id(lines), id(text), pos)
+    walked = _WALKED.get(key)
+    if walked is None or walked[0] is not lines or walked[1] is not text:
+        nonblank = [i for i, char in enumerate(text) if not char.isspace()]
+        if len(_WALKED) >= 64:
+            _WALKED.clear()
+        walked = _WALKED[key] = (lines, text, nonblank, _coordinates(lines, pos, len(nonblank) + 1))
+    target = bisect.bisect_left(walked[2], start)  # the non-blank characters before text[start]
+    coordinates = walked[3]
+    return coordinates[target] if target < len(coordinates) else None
+
+
+_WALKED: dict[tuple, tuple] = {}  # (lines, text, position) → what _walk_to needs; the objects are kept, so ids stay
+
+
+def _coordinates(lines, pos, limit: int) -> list[tuple[int, int]]:
+    """(line, col) of the n-th non-blank character of the value at pos, for n up to limit."""
     if pos.style in ("|", ">"):
         line, col = pos.line, 0  # the text starts on the line after the indicator
     else:
         line, col = pos.line - 1, pos.col - 1 + (pos.style in ("'", '"'))
-    count = 0
-    while line < len(lines):
+    count, found = 0, []
+    while line < len(lines) and len(found) < limit:
         source = lines[line]
         while col < len(source):
             char = source[col]
             if not char.isspace():
-                if count == target:
-                    return line + 1, col + 1
+                if count == len(found):
+                    found.append((line + 1, col + 1))
                 if pos.style == "'" and source.startswith("''", col):
                     col += 1  # '' stands for one quote
                 elif pos.style == '"' and char == "\\":
@@ -183,7 +203,7 @@ def _walk_to(lines: list[str], pos, text: str, start: int) -> tuple[int, int] | 
                 count += 1
             col += 1
         line, col = line + 1, 0
-    return None
+    return found
 
 
 def _walk_fields(cls: type[BaseModel]) -> list[tuple[str, str | None, bool, bool]]:
@@ -291,6 +311,7 @@ class Library:
         with building(freeze=len(content.paths) >= FREEZE_MIN_FILES):
             self._index(errors)
             self._resolve(errors)
+            self._refuse_cycles(errors)
         if errors:
             raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
 
@@ -344,6 +365,33 @@ class Library:
                 self.links.append(link)
                 made.append(link)
                 self.incoming[link.target].append(link)
+
+    def _refuse_cycles(self, errors: list[BriefingsError]) -> None:
+        """Documents that include each other (or themselves) as attachments: each would hold the other forever."""
+        includes = {doc.id: [link for link in self.refs.get(doc.id, ()) if link.kind == "document" and not link.inline]
+                    for doc in self.by_kind.get("document", ())}
+        state: dict[str, int] = {}  # 1: on the path being followed, 2: done
+        for start in includes:
+            if start in state:
+                continue
+            path, pending = [start], [iter(includes[start])]
+            state[start] = 1
+            while pending:  # depth first, without recursion: a chain of includes may be long
+                link = next(pending[-1], None)
+                if link is None:
+                    state[path.pop()] = 2
+                    pending.pop()
+                elif state.get(link.target) == 1:
+                    cycle = path[path.index(link.target):] + [link.target]
+                    what = (f"document '{link.target}' includes itself" if len(cycle) == 2
+                            else f"documents include each other: {' → '.join(cycle)}")
+                    errors.append(ReferenceError_(f"{link.field}: {what}", link.location,
+                                                  "an attachment may hold another document, but not one that "
+                                                  "holds this one"))
+                elif link.target in includes and link.target not in state:
+                    state[link.target] = 1
+                    path.append(link.target)
+                    pending.append(iter(includes[link.target]))
 
     # -- queries ------------------------------------------------------------
 

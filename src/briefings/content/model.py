@@ -79,7 +79,8 @@ WooBesluitSoort = Literal["openbaar", "deels openbaar", "niet openbaar"]
 class Model(BaseModel):
     # defer_build: validators are built on first use, so commands that validate nothing (--help, a check
     # from the parse cache, a no-op build) do not pay for building them at import
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, validate_default=False, defer_build=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, validate_default=False, defer_build=True,
+                              allow_inf_nan=False)  # "nan" or "inf" as text: never "NaN%" in a document
 
 
 class Item(Model):

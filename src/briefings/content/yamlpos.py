@@ -5,6 +5,8 @@ position of each entry so that validation errors can name a line and column.
 """
 from __future__ import annotations
 
+import math
+
 import yaml
 
 from briefings.errors import ContentError, Location
@@ -130,7 +132,15 @@ _SCALARS = {tag: yaml.SafeLoader.yaml_constructors[tag] for tag in (
     "tag:yaml.org,2002:timestamp")}
 _SCALAR_NAMES = {"tag:yaml.org,2002:timestamp": "date", "tag:yaml.org,2002:int": "whole number",
                  "tag:yaml.org,2002:float": "number"}
+_FLOAT = "tag:yaml.org,2002:float"
 _BUSY = object()
+
+# Aliases (*name) reuse what an anchor (&name) holds. Loading shares the object, but anything that walks or
+# prints the data sees it expanded, so a 1 KB file of nested aliases could stand for billions of values.
+# A file may use aliases only within these limits, whatever field they are in.
+MAX_ALIASES = 1_000  # alias uses per file
+MAX_ALIAS_VALUES = 10_000  # values that the aliases stand for, all together
+MAX_ALIAS_CHARS = 1_000_000  # characters of text that the aliases stand for, all together
 
 
 def _build(loader: _Loader, node):
@@ -143,10 +153,14 @@ def _build(loader: _Loader, node):
         if scalar is None:
             return loader.construct_object(node, deep=True)
         try:
-            return scalar(loader, node)
+            value = scalar(loader, node)
         except (ValueError, OverflowError) as exc:  # 2024-02-30, or a number too large
             what = _SCALAR_NAMES.get(tag, tag)
-            raise _error(loader, node.start_mark, f"'{node.value}' is not a valid {what}: {exc}")
+            raise _error(loader, node.start_mark, f"'{node.value:.40}' is not a valid {what}: {exc}")
+        if tag == _FLOAT and not math.isfinite(value):  # .nan, .inf: "NaN%" must never reach a document
+            raise _error(loader, node.start_mark, f"'{node.value:.40}' is not a finite number",
+                         "give a number like 55 or 12.5")
+        return value
     built = loader.built.get(node)
     if built is _BUSY:
         raise _error(loader, node.start_mark, "an alias refers to the mapping or list that holds it")
@@ -195,6 +209,52 @@ def _construct_sequence(loader: _Loader, node):
     data._at = _pack(node.start_mark)
     data._items = [_pack_value(child) for child in node.value]
     return data
+
+
+class _AliasBudget:
+    """Counts what the aliases in a composed file stand for, before anything expands them (MAX_ALIAS_*).
+
+    Linear in the nodes the file holds: what each node stands for is measured once."""
+
+    def __init__(self, loader):
+        self.loader = loader
+        self.measured: dict[int, tuple[int, int]] = {}  # id(node) → (values, characters) it stands for
+        self.aliases = self.values = self.chars = 0
+
+    def measure(self, node, depth: int) -> tuple[int, int]:
+        key = id(node)
+        known = self.measured.get(key)
+        if known is not None:
+            if known is not _BUSY:  # a recursive alias is _build's to report
+                self._spend(node, known)
+            return known if known is not _BUSY else (1, 0)
+        if isinstance(node, yaml.ScalarNode):
+            size = (1, len(node.value))
+        elif depth > MAX_DEPTH:  # _build reports the nesting
+            size = (1, 0)
+        else:
+            self.measured[key] = _BUSY
+            values, chars = 1, 0
+            children = node.value if isinstance(node, yaml.SequenceNode) else (
+                child for pair in node.value for child in pair)
+            for child in children:
+                v, c = self.measure(child, depth + 1)
+                values, chars = values + v, chars + c
+            size = (values, chars)
+        self.measured[key] = size
+        return size
+
+    def _spend(self, node, size: tuple[int, int]) -> None:
+        self.aliases += 1
+        self.values += size[0]
+        self.chars += size[1]
+        for used, limit, what in ((self.aliases, MAX_ALIASES, "alias uses"),
+                                  (self.values, MAX_ALIAS_VALUES, "values"),
+                                  (self.chars, MAX_ALIAS_CHARS, "characters")):
+            if used > limit:
+                raise _error(self.loader, node.start_mark,
+                             f"alias expansion exceeds {limit:,} {what}, the limit for aliases in one file",
+                             "write the values out instead of repeating an '&anchor' through '*aliases'")
 
 
 def _refuse_tag(loader: _Loader, suffix, node):
@@ -255,8 +315,8 @@ def _rebuild(tree):
     return data
 
 
-def _error(loader: _Loader, mark, message: str) -> ContentError:
-    return ContentError(message, Location(loader.path, mark.line + 1, mark.column + 1))
+def _error(loader: _Loader, mark, message: str, hint: str | None = None) -> ContentError:
+    return ContentError(message, Location(loader.path, mark.line + 1, mark.column + 1), hint)
 
 
 _YAML_HINTS = (  # PyYAML's problem → what usually causes it
@@ -330,6 +390,8 @@ def load_yaml(text: str, path: str):
     loader = (_PyLoader if _may_nest_deeply(text) else _Loader)(text, path)
     try:
         node = loader.get_single_node()
+        if node is not None and "&" in text:  # no anchor, no alias
+            _AliasBudget(loader).measure(node, 0)
         return None if node is None else _build(loader, node)
     except ContentError:
         raise

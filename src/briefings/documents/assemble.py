@@ -13,7 +13,7 @@ from pathlib import Path
 from briefings.documents import dutch
 from briefings.documents.anchors import strip as strip_anchors
 from briefings.content import model as m
-from briefings.errors import Location, ReferenceError_, TemplateError, did_you_mean
+from briefings.errors import BriefingsError, Location, ReferenceError_, TemplateError, did_you_mean, not_utf8
 from briefings.content.library import INLINE, Library, target_kind
 from briefings.content.load import display_path
 from briefings.content.positions import locate
@@ -313,7 +313,7 @@ def _environment(templates: Path):
 _ENVS: dict[Path, object] = {}
 
 
-def template_error(exc: Exception, templates: Path, name: str) -> TemplateError:
+def template_error(exc: Exception, templates: Path, name: str) -> BriefingsError:
     """A Jinja2 failure as `template:line: message`."""
     import jinja2
 
@@ -321,6 +321,14 @@ def template_error(exc: Exception, templates: Path, name: str) -> TemplateError:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         path, line = Path(exc.filename or path), exc.lineno or 0
         return TemplateError(f"template syntax error: {exc.message}", Location(display_path(path), line))
+    if isinstance(exc, UnicodeDecodeError):  # the template itself, or one it imports
+        for candidate in (path, *sorted(templates.glob("*.j2"))):
+            try:
+                candidate.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                return not_utf8(display_path(candidate), candidate.read_bytes())
+            except OSError:
+                continue
     if isinstance(exc, jinja2.TemplateNotFound):
         missing = display_path(templates / str(exc.name))
         importer = _template_frame(exc)
@@ -368,7 +376,7 @@ def render_template(project, name: str, **context) -> str:
         return template.render(**context)
     except (ReferenceError_, TemplateError):
         raise
-    except (jinja2.TemplateError, AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+    except (jinja2.TemplateError, AttributeError, TypeError, LookupError, ValueError, ArithmeticError) as exc:
         raise template_error(exc, project.templates, name) from None
     except RecursionError:
         raise TemplateError("template recursion too deep", Location(display_path(project.templates / name))) from None

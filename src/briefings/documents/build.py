@@ -120,8 +120,10 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
     if "md" in formats:
         from briefings.documents.anchors import strip as strip_anchors
 
-        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", strip_anchors(markdown).encode("utf-8"),
-                              assembled))
+        from briefings.printable import without_controls
+
+        text = without_controls(strip_anchors(markdown))  # an ESC from content must not reach a reader's terminal
+        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", text.encode("utf-8"), assembled))
     if "docx" in formats:
         from briefings.writers.docx import DocxMeta, markdown_to_docx
 

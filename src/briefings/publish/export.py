@@ -253,7 +253,9 @@ def to_json(export: Export) -> str:
 def _markdown_parser():
     from markdown_it import MarkdownIt
 
-    parser = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML in content is escaped
+    from briefings.writers.mdlinks import linear_links
+
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table").use(linear_links)  # raw HTML is escaped
     # an image would be an external resource: show its description instead
     parser.add_render_rule("image", lambda self, tokens, idx, options, env: html.escape(tokens[idx].content))
     return parser
@@ -392,7 +394,9 @@ def export_command(lib: Library, filt: VraagFilter, fmt: str, out: str | None, e
     result = export_vragen(lib, filt)
     for note in result.notes:
         echo(f"note: {note}", err=True)
-    text = render_export(result, fmt)
+    from briefings.printable import without_controls
+
+    text = without_controls(render_export(result, fmt))  # JSON escapes them already; Markdown and HTML do not
     if out is None:
         echo(text, nl=False)
         return

@@ -344,7 +344,8 @@ def _md_segment(op: str, text: str) -> str:
     """A changed run in Markdown; spaces stay outside the markers so they render."""
     if op == "=" or not text.strip():
         return _md(text)
-    lead, core, trail = re.match(r"^(\s*)(.*?)(\s*)$", text, re.S).groups()
+    core = text.strip()  # not a regex: (.*?)(\s*)$ is quadratic in a long run of spaces
+    lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
     marker = "~~" if op == "-" else "**"
     return f"{lead}{marker}{_md(core)}{marker}{trail}"
 

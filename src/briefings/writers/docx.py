@@ -122,8 +122,8 @@ def _fresh_story(story):
     story.is_linked_to_previous = False
     element = story.part.element
     for paragraph in element.findall(W + "p"):
-        if not any(paragraph.iter(W + "t", W + "drawing", W + "pict", W + "fldChar",
-                                  W + "fldSimple")):
+        # `is None`, not truth: an element without children is false, so a line of text would count as empty
+        if next(paragraph.iter(W + "t", W + "drawing", W + "pict", W + "fldChar", W + "fldSimple"), None) is None:
             element.remove(paragraph)
     return element
 

@@ -53,9 +53,11 @@ def parse_markdown(markdown: str) -> list:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.front_matter import front_matter_plugin
 
+    from briefings.writers.mdlinks import linear_links
+
     # CommonMark's nesting limit of 20 drops the text of lists nested ten deep; 50 still
     # stays far from Python's recursion limit.
-    parser = MarkdownIt("commonmark", {"maxNesting": 50}).enable("table").use(front_matter_plugin)
+    parser = MarkdownIt("commonmark", {"maxNesting": 50}).enable("table").use(front_matter_plugin).use(linear_links)
     return parser.parse(markdown)
 
 
