@@ -132,7 +132,7 @@ def schema(kind, out):
               help="Audience of the build (default: the document's own classification; openbaar with --woo).")
 @click.option("--no-check", is_flag=True, help="Build even when the checks find errors.")
 @click.option("--since", metavar="REV", default=None,
-              help="Show the changes since this git revision as tracked changes in the DOCX.")
+              help="Also write <id>.wijzigingen.docx: the changes since this git revision as tracked changes.")
 @click.option("--force", is_flag=True, help="Rebuild every output, also those whose inputs did not change.")
 @click.option("--quiet", "-q", is_flag=True, help="Do not print the warnings about what is built.")
 @pass_ctx

@@ -170,12 +170,13 @@ def _up_to_date(path: Path, entry, key: str) -> bool:
 
 
 def record(plan: Plan, written: list[Path], since: str | None = None) -> None:
-    """Note the outputs just written in the manifest, and write it (atomically). An output with tracked
-    changes (since) is not the plain build of its inputs: the next plain build replaces it."""
+    """Note the outputs just written in the manifest, and write it (atomically). The copy with tracked
+    changes (since, <id>.wijzigingen.docx) is not the plain build of its inputs: the next plain build replaces it."""
     for path in written:
         name = path.relative_to(plan.out_dir).as_posix()
         st = path.stat()
-        key = plan.keys[name] if since is None else f"since:{since}"
+        tracked = since is not None and (name.endswith(".wijzigingen.docx") or name not in plan.keys)
+        key = f"since:{since}" if tracked else plan.keys[name]
         plan.manifest[name] = {"inputs": key, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
     write_manifest(plan.out_dir, plan.manifest)
 

@@ -81,8 +81,12 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
     if not req.quiet:
         _warn(findings, docs, echo)
     if baseline is not None:
-        author = "the ground code" if req.woo else baseline.revision.author
-        echo(f"tracked changes since {baseline.label}, by {author} on {baseline.revision.stamp}")
+        if req.woo:
+            echo(f"tracked changes since {baseline.label}, by the ground code on {baseline.revision.stamp}")
+        else:
+            tracked = [path.name for path in paths if path.name.endswith(".wijzigingen.docx")]
+            echo(f"tracked changes since {baseline.label} in {', '.join(tracked) or 'no DOCX'}, by "
+                 f"{', '.join(sorted(baseline.authors)) or 'nobody'}")
     return written + paths
 
 
