@@ -115,3 +115,13 @@ def test_a_question_without_any_answer_is_still_refused(tmp_path):
         "antwoord: |\n  - Bij de tweede meting is dezelfde werkwijze gevolgd.\n", ""), encoding="utf-8")
     result = run_cli("--root", str(root), "check")
     assert result.returncode == 1 and "missing required key 'antwoord'" in result.stderr
+
+
+def test_a_measure_mid_sentence_reads_in_lower_case():
+    from briefings.documents.dutch import mid_sentence, sentence_start
+
+    text = "- [[maatregel:x]] start.\n- We zetten [[maatregel:x]] in. [[maatregel:x]] volgt."
+    starts = [i for i in range(len(text)) if text.startswith("[[maatregel:x]]", i)]
+    assert [sentence_start(text, i) for i in starts] == [True, False, True]
+    assert mid_sentence("Second opinion meldingen") == "second opinion meldingen"
+    assert mid_sentence("BIWS uitrol") == "BIWS uitrol" and mid_sentence("Amsterdam werkt") == "Amsterdam werkt"

@@ -132,10 +132,11 @@ def schema(kind, out):
               help="Audience of the build (default: the document's own classification; openbaar with --woo).")
 @click.option("--no-check", is_flag=True, help="Build even when the checks find errors.")
 @click.option("--since", metavar="REV", default=None,
-              help="Show the changes since this git revision as tracked changes in the DOCX.")
+              help="Also write <id>.wijzigingen.docx: the changes since this git revision as tracked changes.")
 @click.option("--force", is_flag=True, help="Rebuild every output, also those whose inputs did not change.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not print the warnings about what is built.")
 @pass_ctx
-def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, since, force):
+def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, since, force, quiet):
     """Build documents to DOCX and Markdown.
 
     KIND is a document kind (annotatie, raadsbrief, factsheet, achtergrondnotitie, agenda, matrix) or a
@@ -151,9 +152,63 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, 
     if since and "docx" not in formats:
         raise click.UsageError("--since marks the changes in the DOCX; use --format docx or both")
     req = BuildRequest(kind, doc, all_, formats, Path(out) if out else None,
-                       Path(reference_doc) if reference_doc else None, woo, audience, not no_check, since, force)
+                       Path(reference_doc) if reference_doc else None, woo, audience, not no_check, since, force, quiet)
     build_documents(lambda: c.library, c.project, req, click.echo, _progress if sys.stderr.isatty() else None,
                     click.get_current_context().call_on_close)
+
+
+@cli.command()
+@click.argument("doc")
+@click.option("--datum", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date it was sent (default: today).")
+@pass_ctx
+def verzend(c, doc, datum):
+    """Record that definitief document DOC was sent: status verzonden, the date and the git commit.
+
+    From then on `build` rebuilds exactly the sent version from that commit.
+    """
+    import datetime as dt
+
+    from briefings.documents.lifecycle import send
+
+    commit = send(c.library, c.project, doc, datum.date() if datum else dt.date.today())
+    click.echo(f"sent: {doc} from commit {commit[:12]}; `build` now rebuilds this version")
+
+
+@cli.command()
+@click.argument("kind")
+@click.option("--id", "item_id", prompt="id", help="The new item's id (lowercase, digits, hyphens).")
+@click.option("--vraag", default=None, help="The question text (nieuw vraag).")
+@click.option("--titel", default=None, help="The title (documents, key messages, measures).")
+@click.option("--op-basis-van", "basis", default=None, metavar="DOC",
+              help="Start from an earlier document: its sections and questions, a new id and date, status concept.")
+@pass_ctx
+def nieuw(c, kind, item_id, vraag, titel, basis):
+    """Write a new content file of KIND (vraag, persoon, cijfer, kernboodschap, maatregel, toezegging, or a
+    document kind such as annotatie) that passes `briefings check` at once."""
+    from briefings.content.load import display_path
+    from briefings.content.scaffold import create
+
+    values = {k: v for k, v in (("vraag", vraag), ("titel", titel)) if v is not None}
+    click.echo(display_path(create(c.library, kind, item_id, values, basis)))
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--thema", "themas", multiple=True, help="Only questions on this theme (repeatable).")
+@click.option("--bron", "bronnen", multiple=True, help="Only questions resting on this source (repeatable).")
+@click.option("--status", "statussen", multiple=True, type=click.Choice(["concept", "afgestemd", "definitief"]))
+@click.option("--raadslid", "raadsleden", multiple=True, help="Only questions this council member asked.")
+@click.option("--document", "documenten", multiple=True, help="Only questions this document uses.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@pass_ctx
+def zoek(c, query, themas, bronnen, statussen, raadsleden, documenten, fmt, limit):
+    """Search questions and answers: ranked, word forms and diacritics folded ("vraag 13 DOC" finds by number)."""
+    from briefings.search.index import Filters, search
+
+    filters = Filters(themas, bronnen, statussen, raadsleden, documenten)
+    click.echo(search(c.project.content, lambda: c.library, " ".join(query), filters, fmt, limit,
+                      note=lambda text: click.echo(text, err=True)))
 
 
 def _progress(length: int):
@@ -175,8 +230,8 @@ def export_():
               help="Answers with this status (repeatable; default: definitief).")
 @click.option("--classificatie", "classificaties", multiple=True,
               type=click.Choice(["openbaar", "intern", "vertrouwelijk"]),
-              help="Questions with this classification (repeatable; default: openbaar). Above openbaar the "
-                   "export is not for publication.")
+              help="The audience, as in build: answers of this classification and below (default: openbaar). "
+                   "Above openbaar the export is not for publication.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to this file (default: print).")
 @pass_ctx
 def export_vragen(c, fmt, themas, bronnen, statussen, classificaties, out):
@@ -184,7 +239,7 @@ def export_vragen(c, fmt, themas, bronnen, statussen, classificaties, out):
     from briefings.publish.export import VraagFilter, export_command
 
     filt = VraagFilter(themas=themas, bronnen=bronnen, statussen=statussen or ("definitief",),
-                       classificaties=classificaties or ("openbaar",))
+                       classificaties=VraagFilter.up_to(classificaties or ("openbaar",)))
     export_command(c.library, filt, fmt, out, click.echo)
 
 

@@ -138,15 +138,23 @@ def _check_severities(data: dict, shown: str) -> None:
                                Location(shown, pos.line, pos.col), did_you_mean(str(severity), (*SEVERITIES, OFF)))
 
 
+def _shown(path: Path) -> str:
+    """As content.load.display_path: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
 def load_project(root: Path | None = None) -> Project:
     root = Path(root) if root else find_root()
     settings = dict(DEFAULTS)
     config_path = root / CONFIG_NAME
     if config_path.is_file():
         from briefings.content.yamlpos import load_yaml, position_of
-        from briefings.errors import display_path
 
-        shown = display_path(config_path)
+        shown = _shown(config_path)  # not content.load.display_path: that import brings the whole model
         try:
             text = config_path.read_text(encoding="utf-8")
         except UnicodeDecodeError:

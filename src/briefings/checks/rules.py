@@ -486,11 +486,12 @@ def answer_reuse(ctx: Context) -> Iterator[Hit]:
 
 @rule("answer-copy", "warning", "an answer that is a (nearly) identical copy of another answer")
 def answer_copy(ctx: Context) -> Iterator[Hit]:
+    """One finding per group of copies, at the first copy, naming the answer to take over."""
     from briefings.content import cache as caches
     from briefings.checks.similar import SimilarityCache, similar_pairs
 
     threshold = float(ctx.settings["kopie_drempel"])
-    groups: dict[str, list[m.Vraag]] = {}  # identical texts are compared once
+    groups: dict[str, list[m.Vraag]] = {}  # identical wording (ids in references aside) is compared once
     for vraag in ctx.lib.items("vraag"):
         text = _answer_words(vraag.antwoord)
         if len(text) >= 40:  # short answers ("Ja.") are alike without being copies
@@ -502,21 +503,88 @@ def answer_copy(ctx: Context) -> Iterator[Hit]:
     found = similar_pairs(texts, threshold, known)
     if known is not None and known.changed:
         caches.write_cache(path, known)
-    pairs = [(texts[i], texts[j]) for i, j, _ in found] + [(t, t) for t in texts]
-    for first_text, second_text in pairs:
-        firsts, seconds = groups[first_text], groups[second_text]
-        original = firsts[0]
-        for copy in (seconds[1:] if first_text == second_text else seconds):
-            if original in ctx.lib.answer_sources(copy) or copy in ctx.lib.answer_sources(original):
-                continue
-            yield Hit(_item_where(copy, "antwoord"), f"answer of '{copy.id}' is a copy of the answer of "
-                      f"'{original.id}' ({_item_where(original, 'antwoord')})", (copy.id, original.id),
-                      f"take it over instead: antwoord_van: {original.id} (one source of truth)")
+    parent = list(range(len(texts)))  # union-find over the texts: a chain of similar texts is one group
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j, _ in found:
+        parent[root(j)] = root(i)
+    clusters: dict[int, list[m.Vraag]] = {}
+    for i, text in enumerate(texts):
+        clusters.setdefault(root(i), []).extend(groups[text])
+    order = {v.id: n for n, v in enumerate(ctx.lib.items("vraag"))}
+    for members in clusters.values():
+        members.sort(key=lambda v: order[v.id])
+        original = members[0]
+        copies = [v for v in members[1:] if original not in ctx.lib.answer_sources(v)
+                  and v not in ctx.lib.answer_sources(original)]
+        if not copies:
+            continue
+        first = copies[0]
+        more = f" (and {len(copies) - 1} more: {', '.join(v.id for v in copies[1:4])}{', …' if len(copies) > 4 else ''})" \
+            if len(copies) > 1 else ""
+        yield Hit(_item_where(first, "antwoord"), f"answer of '{first.id}' is a copy of the answer of "
+                  f"'{original.id}' ({_item_where(original, 'antwoord')}){more}", (first.id, original.id,
+                  *(v.id for v in copies[1:])), f"take it over instead: antwoord_van: {original.id} (one source of truth)")
 
 
 def _answer_words(text: str) -> str:
     """An answer's words for the copy check: case, punctuation, list markers and layout aside."""
-    return " ".join(re.sub(r"[^\w\[\]:-]+", " ", (text or "").lower()).split())
+    text = re.sub(r"\[\[([a-z]+):[^\]]*\]\]", r"[[\1]]", (text or "").lower())  # copies cite their own figures
+    return " ".join(re.sub(r"[^\w\[\]:-]+", " ", text).split())
+
+
+@rule("final-document", "error", "a definitief document that uses a concept item or a suspect answer")
+def final_document(ctx: Context) -> Iterator[Hit]:
+    from briefings.checks.fingerprint import fingerprint
+
+    for doc in ctx.documents:
+        if doc.status != "definitief":  # a verzonden one was checked when it was sent, and is rebuilt as sent
+            continue
+        for item in ctx.uses[doc.id][1:]:
+            if item.__dict__.get("status") == "concept":
+                yield Hit(_item_where(item, "status"), f"{item.kind} '{item.id}' is concept, but document '{doc.id}' "
+                          "that uses it is definitief", (item.id, doc.id),
+                          f"agree it first (status: afgestemd), or set '{doc.id}' back to afgestemd")
+            elif isinstance(item, m.Vraag) and item.beoordeling is not None \
+                    and item.beoordeling.vingerafdruk != fingerprint(ctx.lib, item):
+                yield Hit(_item_where(item, "beoordeling", "vingerafdruk"), f"answer '{item.id}' is suspect, but "
+                          f"document '{doc.id}' that uses it is definitief", (item.id, doc.id),
+                          f"check the answer, then run `briefings review {item.id}`")
+
+
+@rule("sent-changed", "info", "content a sent document uses changed after it was sent (its build stays as sent)")
+def sent_changed(ctx: Context) -> Iterator[Hit]:
+    from briefings.checks.sent import changes_since_sent
+
+    for doc in ctx.documents:
+        if doc.verzending is None:
+            continue
+        for where, item_id, what in changes_since_sent(ctx.lib, doc):
+            yield Hit(where, f"{what} since document '{doc.id}' was sent on {doc.verzending.datum} "
+                      f"({doc.verzending.commit[:12]}); it would alter the sent version, which `build` keeps "
+                      "rebuilding as sent", (item_id, doc.id))
+
+
+@rule("member-section", "error", "a question under a council member's subsection that another member asked (gesteld_door)")
+def member_section(ctx: Context) -> Iterator[Hit]:
+    def walk(doc: m.Document, onderdelen: list[m.Onderdeel]) -> Iterator[Hit]:
+        for onderdeel in onderdelen:
+            for i, vid in enumerate(onderdeel.vragen if onderdeel.raadslid else ()):
+                vraag = ctx.lib.by_id.get(vid)
+                if isinstance(vraag, m.Vraag) and vraag.gesteld_door and vraag.gesteld_door != onderdeel.raadslid:
+                    yield Hit(locate(onderdeel, "vragen", i), f"question '{vid}' was asked by '{vraag.gesteld_door}' "
+                              f"({_item_where(vraag, 'gesteld_door')}) but stands under '{onderdeel.raadslid}' in "
+                              f"document '{doc.id}'", (vid, doc.id),
+                              f"move it to the subsection of '{vraag.gesteld_door}', or correct gesteld_door")
+            yield from walk(doc, onderdeel.onderdelen)
+
+    for doc in ctx.documents:
+        yield from walk(doc, doc.onderdelen)
 
 
 ORPHAN_KINDS = ("vraag", "maatregel", "cijfer", "kernboodschap", "toezegging")

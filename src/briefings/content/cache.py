@@ -73,6 +73,11 @@ def code_cache_folder(name: str) -> Path | None:
     return _folder() / f"{name}-{_code_key()}"
 
 
+def cache_folder(root: Path) -> Path:
+    """The folder of the caches of a content root (for caches that key themselves, such as the search index)."""
+    return _folder() / hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
+
+
 def cache_file(root: Path, name: str) -> Path:
     """Where the cache `name` of the content root lives; the name changes with the code."""
     root_key = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]

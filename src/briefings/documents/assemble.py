@@ -169,6 +169,17 @@ class View:
         text = text[index] if index is not None else text
         return (anchors.end if end else anchors.start)(anchor, text)
 
+    def blok(self, owner, index: int) -> str:
+        """One block of a list field (key messages), its anchor inline on its first and last line, so that
+        consecutive blocks stay one Markdown list."""
+        text = self.md(getattr(owner, "blokken")[index], owner, "blokken")
+        if not text or self.woo:
+            return text
+        lines = text.split("\n")
+        lines[0] += self.anker(owner, "blokken", index)
+        lines[-1] += self.anker(owner, "blokken", index, end=True)
+        return "\n".join(lines)
+
     def md(self, text: str | None, owner=None, field_name: str = "") -> str:
         """Expand inline references in a Markdown text of `owner`."""
         if not text:
@@ -234,8 +245,8 @@ class View:
             return value
         if kind == "persoon":
             return self.naam(item, item.naam)
-        if kind == "bron":
-            return item.label()
+        if kind == "maatregel" and not dutch.sentence_start(text, match.start()):
+            return dutch.mid_sentence(item.label())
         return item.label()
 
     def antwoord(self, vraag: m.Vraag) -> str:

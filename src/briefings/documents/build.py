@@ -133,26 +133,35 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
             author=WOO_AUTHOR if woo else doc.auteur,  # a Woo copy names no one in its properties
             keywords=assembled.keywords,
             classification=assembled.classification,
+            concept=doc.status not in m.FINAL,
             reference=assembled.reference,
             date=doc.datum,
             toc=assembled.toc,
             custom={"briefings-commit": commit, "briefings-inhoud": chash, "briefings-document": doc.id,
                     "briefings-versie": __version__},
         )
-        old = None
-        if baseline is not None:
-            old = baseline.markdown(doc.id, woo=woo)
-            meta.custom["briefings-sinds"] = baseline.commit
-        revision = baseline.revision if baseline is not None else None
-        if woo and revision is not None:  # tracked changes by the ground code, never by a name from git
-            revision = dataclasses.replace(revision, author=printed_code(project))
-        data = markdown_to_docx(markdown, meta, reference, baseline=old, revision=revision)
-        if woo:  # the whole package: the reference document's headers, properties, comments and people too
-            from briefings.writers.scrub import scrub_docx
+        if woo or baseline is None:
+            old = None
+            if baseline is not None:
+                old = baseline.markdown(doc.id, woo=woo)
+                meta.custom["briefings-sinds"] = baseline.commit
+            revision = baseline.revision if baseline is not None else None
+            if woo and revision is not None:  # tracked changes by the ground code, never by a name from git
+                revision = dataclasses.replace(revision, author=printed_code(project))
+            data = markdown_to_docx(markdown, meta, reference, baseline=old, revision=revision)
+            if woo:  # the whole package: the reference document's headers, properties, comments and people too
+                from briefings.writers.scrub import scrub_docx
 
-            people = [*lib.items("persoon"), *(baseline.library.items("persoon") if baseline is not None else ())]
-            data = scrub_docx(data, Redactor(people, printed_code(project)), printed_code(project))
-        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", data, assembled))
+                people = [*lib.items("persoon"), *(baseline.library.items("persoon") if baseline is not None else ())]
+                data = scrub_docx(data, Redactor(people, printed_code(project)), printed_code(project))
+            outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", data, assembled))
+        else:  # a copy with tracked changes, each by its own author, beside the clean DOCX, which stays as built
+            outputs.append(Output(doc, out_dir / f"{doc.id}.docx", markdown_to_docx(markdown, meta, reference),
+                                  assembled))
+            tracked = dataclasses.replace(meta, custom={**meta.custom, "briefings-sinds": baseline.commit})
+            data = markdown_to_docx(markdown, tracked, reference, baseline=baseline.markdown(doc.id),
+                                    revision=baseline.authorship(lib, doc))
+            outputs.append(Output(doc, out_dir / f"{doc.id}.wijzigingen.docx", data, assembled))
     return outputs
 
 
@@ -196,7 +205,8 @@ def write_outputs(outputs: list[Output]) -> list[Path]:
     return [o.path for o in outputs]
 
 
-def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> None:
+def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> list:
+    """Raise CheckFailed when the checks find errors in what docs use; else return the findings."""
     import click
 
     from briefings.checks.rules import run_checks
@@ -208,4 +218,5 @@ def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> Non
             click.echo(finding.render(), err=True)
         raise CheckFailed(f"not built: {len(errors)} error{'s' if len(errors) != 1 else ''} in the content these "
                           "documents use (see above; `briefings check` lists all findings)")
+    return findings
 

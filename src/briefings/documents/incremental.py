@@ -139,13 +139,14 @@ def _up_to_date(path: Path, entry, key: str) -> bool:
 def record(plan: Plan, written: list[Path], since: str | None = None, quick: tuple[str, str | None] | None = None
            ) -> None:
     """Note the outputs just written in the manifest, and write it (atomically), when something changed.
-    An output with tracked changes (since) is not the plain build of its inputs: the next plain build
-    replaces it. `quick` is the request's snapshot (manifest.snapshot), taken before the library loaded:
-    the next build of the request answers from it while nothing changes."""
+    The copy with tracked changes (since, <id>.wijzigingen.docx) is not the plain build of its inputs: the next
+    plain build replaces it. `quick` is the request's snapshot (manifest.snapshot), taken before the library
+    loaded: the next build of the request answers from it while nothing changes."""
     for path in written:
         name = path.relative_to(plan.out_dir).as_posix()
         st = path.stat()
-        key = plan.keys[name] if since is None else f"since:{since}"
+        tracked = since is not None and (name.endswith(".wijzigingen.docx") or name not in plan.keys)
+        key = f"since:{since}" if tracked else plan.keys[name]
         plan.manifest["outputs"][name] = {"inputs": key, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
     remembered = since is None and quick is not None and remember(plan.manifest, *quick, plan.keys)
     if written or remembered:

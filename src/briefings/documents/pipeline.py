@@ -26,6 +26,7 @@ class BuildRequest:
     check: bool = True
     since: str | None = None
     force: bool = False
+    quiet: bool = False  # do not print the warnings about what is built
 
 
 def build_documents(open_library, project, req: BuildRequest, echo, progress=None, on_close=None) -> list[Path]:
@@ -61,6 +62,9 @@ def _build(lib: "Library", project, req: BuildRequest, out_dir: Path, quick, ech
     docs = [d for d in docs if d not in decided]
     refuse_documents(lib, docs, req.audience, req.woo)  # nothing for readers who may not see it, checks or not
     refuse_documents(lib, [d for d in decided if d.woo.besluit != "niet openbaar"], woo=True)
+    sent = [d for d in docs if d.verzending is not None]
+    written_sent = _rebuild_sent(project, sent, req, out_dir, echo) if sent else []
+    docs = [d for d in docs if d.verzending is None]
     baseline = None
     if req.since:
         from briefings.documents.baseline import open_baseline
@@ -68,13 +72,13 @@ def _build(lib: "Library", project, req: BuildRequest, out_dir: Path, quick, ech
         baseline = open_baseline(project, req.since)
         if on_close is not None:
             on_close(baseline.close)
-    written = []
+    written = list(written_sent)
     if decided:  # the Woo publication package: build/woo/<doc-id>/, sitemap and inventory
         from briefings.publish.woo_package import publish_woo
 
         if req.check:
             refuse_on_errors(lib, project, decided, echo)
-        written = publish_woo(lib, project, decided, req.out, echo, baseline)
+        written += publish_woo(lib, project, decided, req.out, echo, baseline)
     if not docs:
         return written
     plan = plan_build(lib, project, docs, req.formats, out_dir, woo=req.woo, audience=req.audience,
@@ -85,8 +89,7 @@ def _build(lib: "Library", project, req: BuildRequest, out_dir: Path, quick, ech
         record(plan, [], quick=quick)  # writes only a new snapshot
         return written
     docs = [lib.by_id[doc_id] for doc_id in plan.stale]
-    if req.check:
-        refuse_on_errors(lib, project, docs, echo)
+    findings = refuse_on_errors(lib, project, docs, echo) if req.check else []
     options = dict(woo=req.woo, audience=req.audience, reference_doc=req.reference_doc, baseline=baseline)
     if len(docs) > 1 and progress is not None:
         with progress(len(docs)) as bar:
@@ -97,7 +100,45 @@ def _build(lib: "Library", project, req: BuildRequest, out_dir: Path, quick, ech
     record(plan, paths, since=baseline.commit if baseline is not None else None, quick=quick)
     for path in paths:
         echo(display_path(path))
+    if not req.quiet:
+        _warn(findings, docs, echo)
     if baseline is not None:
-        author = "the ground code" if req.woo else baseline.revision.author
-        echo(f"tracked changes since {baseline.label}, by {author} on {baseline.revision.stamp}")
+        if req.woo:
+            echo(f"tracked changes since {baseline.label}, by the ground code on {baseline.revision.stamp}")
+        else:
+            tracked = [path.name for path in paths if path.name.endswith(".wijzigingen.docx")]
+            echo(f"tracked changes since {baseline.label} in {', '.join(tracked) or 'no DOCX'}, by "
+                 f"{', '.join(sorted(baseline.authors)) or 'nobody'}")
     return written + paths
+
+
+SHOWN_WARNINGS = 5
+
+
+def _warn(findings, docs, echo) -> None:
+    """The warnings about the documents built and what they use: a count and the first few, on stderr."""
+    warnings = [f for f in findings if f.severity == "warning"]
+    if not warnings:
+        return
+    ids = " ".join(f"--document {d.id}" for d in docs) if len(docs) <= 2 else ""
+    echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} in what was built "
+         f"(`briefings check{' ' + ids if ids else ''}` lists them; --quiet hides this):", err=True)
+    for finding in warnings[:SHOWN_WARNINGS]:
+        echo(finding.render(), err=True)
+    if len(warnings) > SHOWN_WARNINGS:
+        echo(f"... and {len(warnings) - SHOWN_WARNINGS} more", err=True)
+
+
+def _rebuild_sent(project, sent, req: BuildRequest, out_dir: Path, echo) -> list[Path]:
+    """Sent documents are rebuilt from the commit they were sent from, exactly as sent."""
+    from briefings.documents.build import write_outputs
+    from briefings.documents.lifecycle import rebuild_sent
+    from briefings.errors import display_path
+
+    written = []
+    for doc in sent:
+        outputs = rebuild_sent(project, doc, req.formats, out_dir, woo=req.woo, audience=req.audience)
+        for path in write_outputs(outputs):
+            echo(f"{display_path(path)}  (as sent on {doc.verzending.datum}, from commit {doc.verzending.commit[:12]})")
+            written.append(path)
+    return written

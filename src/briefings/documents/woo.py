@@ -133,7 +133,7 @@ def unfit(lib, items: Iterable, audience: str, purpose: str, today: dt.date | No
     for item in items:
         mark = marking(lib, item)
         if mark and m.CLASSIFICATIE_NIVEAU[mark] > level:
-            advice = (f"withhold it with a ground (lakken: - grond: 5.1.2i, reden: ...), or leave it out"
+            advice = ("withhold it with a ground (lakken: - grond: 5.1.2i, reden: ...), or leave it out"
                       if decided else _advice(item, option.format(mark=mark)))
             yield ClassificationError(f"{item.kind} '{item.id}' is {mark}, too confidential for {purpose}",
                                       _where(item, "classificatie"), advice)

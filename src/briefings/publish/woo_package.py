@@ -7,7 +7,6 @@ Everything is made in memory and checked first (DiWoo schema, leak check), and w
 """
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path

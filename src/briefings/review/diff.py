@@ -126,8 +126,10 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
         else:
             segments.append((op, text))
 
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
+    from briefings.writers.redline import phrase_diff  # the DOCX redline aligns words the same way
+
+    for tag, i1, i2, j1, j2 in phrase_diff(a, b, str.isspace):
+        if tag == "=":
             add("=", "".join(a[i1:i2]))
         else:
             add("-", "".join(a[i1:i2]))

@@ -36,6 +36,7 @@ class DocxMeta:
     date: datetime.date | None = None   # core created/modified come from this (reproducible)
     language: str = "nl-NL"
     toc: bool = False             # insert a table-of-contents field after the title block
+    concept: bool = False         # not final: "Concept" in the header and as a watermark
     custom: dict[str, str] = field(default_factory=dict)  # custom document properties
 
 
@@ -104,17 +105,49 @@ def reproducible_zip(entries: dict[str, bytes]) -> bytes:
 
 def _write_header_footer(document, styles: Styles, meta: DocxMeta) -> None:
     section = document.sections[-1]
-    parts = (meta.classification, meta.reference)
+    parts = ("Concept" if meta.concept else "", meta.classification, meta.reference)
     label = " \u00b7 ".join(clean_text(text) for text in parts if text)
     if label:
         header = _fresh_story(section.header)
-        text_run(_story_paragraph(header, styles.id("Header")), label)
+        paragraph = _story_paragraph(header, styles.id("Header"))
+        text_run(paragraph, label)
+        if meta.concept:
+            paragraph.append(_watermark("CONCEPT"))
     footer = _fresh_story(section.footer)
     paragraph = _story_paragraph(footer, styles.id("Footer"))
     text_run(paragraph, "pagina ")
     field_run(paragraph, " PAGE ", "1")
     text_run(paragraph, " van ")
     field_run(paragraph, " NUMPAGES ", "1")
+
+
+_V = "urn:schemas-microsoft-com:vml"
+_O = "urn:schemas-microsoft-com:office:office"
+
+
+def _watermark(text: str):
+    """A run holding a VML text watermark, diagonal and light grey behind the page, as Word's own
+    (Design > Watermark) writes it in the header; LibreOffice shows it and carries it into a PDF."""
+    from lxml import etree
+
+    run = etree.Element(W + "r")
+    pict = etree.SubElement(run, W + "pict")
+    kind = etree.SubElement(pict, f"{{{_V}}}shapetype", {
+        "id": "_x0000_t136", "coordsize": "21600,21600", f"{{{_O}}}spt": "136", "adj": "10800",
+        "path": "m@7,l@8,m@5,21600l@6,21600e"})
+    etree.SubElement(kind, f"{{{_V}}}path", {f"{{{_O}}}extrusionok": "f", "gradientshapeok": "t",
+                                             f"{{{_O}}}connecttype": "custom"})
+    etree.SubElement(kind, f"{{{_V}}}textpath", {"on": "t", "fitshape": "t"})
+    shape = etree.SubElement(pict, f"{{{_V}}}shape", {
+        "id": "briefings-concept", "type": "#_x0000_t136", "fillcolor": "#d8d8d8", "stroked": "f",
+        f"{{{_O}}}allowincell": "f",
+        "style": "position:absolute;margin-left:0;margin-top:0;width:460pt;height:115pt;rotation:315;"
+                 "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+                 "mso-position-vertical:center;mso-position-vertical-relative:margin"})
+    etree.SubElement(shape, f"{{{_V}}}fill", {"opacity": ".5"})
+    etree.SubElement(shape, f"{{{_V}}}textpath", {"on": "t", "fitshape": "t", "style": "font-family:\"Calibri\";font-size:1pt",
+                                                     "string": text})
+    return run
 
 
 def _fresh_story(story):

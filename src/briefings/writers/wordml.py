@@ -593,14 +593,16 @@ class BodyWriter:
             sub(paragraph, W + "bookmarkEnd", {W + "id": bookmark_id})
 
     def _inline_anchor(self, html: str, paragraph, ends: list) -> bool:
-        """An anchor marker inside a paragraph marks the whole paragraph."""
+        """An anchor marker inside a paragraph: the bookmark starts before its text, or ends after it."""
         from briefings.documents.anchors import marker
 
         found = marker(html)
         if found is None:
             return False
         if found[0]:
-            ends.append(self._bookmark_start(paragraph, found[1]))
+            self._bookmark_start(paragraph, found[1])
+        elif found[1] in self._bookmark_ids:
+            ends.append(self._bookmark_ids[found[1]])
         return True
 
     def _rpr(self, fmt: tuple) -> tuple:
