@@ -1,14 +1,7 @@
-"""DOCX writer: Markdown written onto a reference document, reproducible to the byte (see wordml.py).
+"""DOCX writer: Markdown written onto a reference document, reproducible to the byte.
 
-The Markdown is parsed with markdown-it (CommonMark plus pipe tables and YAML front
-matter) and the token stream is walked once, appending WordprocessingML to the body of
-the reference document. Styles are looked up by their built-in names, so a reference
-document saved by a Dutch Word (style id "Kop1", name "heading 1") works too.
-
-Lists: every Markdown list gets its own w:num over the abstract numbering of its list
-style, with a w:startOverride for ordered lists. Each list therefore restarts at its
-Markdown start number, and the list depth becomes the numbering level (w:ilvl), which
-is what Word, LibreOffice and pandoc use to nest lists.
+The body (paragraphs, lists, tables) comes from wordml.BodyWriter; this module adds the package parts:
+header and footer, language, core and custom properties, and the reproducible zip.
 """
 from __future__ import annotations
 
