@@ -333,6 +333,14 @@ class Library:
                 self.bijlage_ids.update(b.id for b in item.bijlagen)
 
     def _resolve(self, errors: list[BriefingsError]) -> None:
+        hints: dict[tuple[str, str], str | None] = {}  # one hint per unknown target, however often it is named
+
+        def hint(kind: str, target: str) -> str | None:
+            if (kind, target) not in hints:
+                candidates = [i.id for i in self.by_kind.get(target_kind(kind), ())]
+                hints[kind, target] = did_you_mean(target, candidates)
+            return hints[kind, target]
+
         for item in self.content.items:
             if self.by_id.get(item.id) is not item:
                 continue
@@ -355,12 +363,11 @@ class Library:
                     continue
                 target = self.by_id.get(link.target)
                 if target is None or target.kind != target_kind(link.kind):
-                    candidates = [i.id for i in self.by_kind.get(target_kind(link.kind), ())]
                     what = f"unknown {target_kind(link.kind)} '{link.target}'"
                     if target is not None:
                         what += f" ('{link.target}' is a {target.kind})"
                     errors.append(ReferenceError_(f"{link.field}: {what}", link.location,
-                                                  did_you_mean(link.target, candidates)))
+                                                  hint(link.kind, link.target)))
                     continue
                 self.links.append(link)
                 made.append(link)
