@@ -6,7 +6,8 @@ Copy 0 is the shipped library unchanged. Copies 1..N-1 repeat every question, me
 file, source (with its findings and recommendations), commitment, key message, set of performance
 agreements and document, with fresh ids (`<id>-x<k>`) and every reference rewritten to the copy's
 ids, so the library still passes `briefings check` without errors. Themes and people are shared.
-Question texts are varied per copy, so the copies are not near-duplicates of each other.
+Question and answer texts are varied per copy, so the copies are not near-duplicates of each other
+(answers only in their plain words: lines, list markers, figures and references stay).
 
 Each copy is a dossier of its own: overviews that span the whole library (the interventions
 overview, and recommendation overviews or matrices without a list of sources) are limited to the
@@ -85,11 +86,12 @@ class Copier:
     def inline(self, text: str) -> str:
         return INLINE.sub(lambda mt: f"[[{mt.group(1)}:{self.new_id(mt.group(2))}]]", text)
 
-    def vary(self, text: str, seed: str) -> str:
-        """A different wording of a question: half of its words replaced, references kept."""
+    def vary(self, text: str, seed: str, words_only: bool = False) -> str:
+        """A different wording of a question (or, words_only, of an answer: only plain words, so that lines,
+        list markers, figures and references stay): half of its words replaced, references kept."""
         rng = random.Random(f"{seed}:{self.k}")
         words = text.split(" ")
-        free = [i for i, word in enumerate(words) if "[[" not in word]
+        free = [i for i, word in enumerate(words) if (word.isalpha() if words_only else "[[" not in word)]
         for i in rng.sample(free, k=(len(free) + 1) // 2):
             words[i] = rng.choice(self.vocabulary)
         return " ".join(words)
@@ -130,6 +132,8 @@ class Copier:
                 value = self.inline(value)
                 if cls is m.Vraag and name == "vraag":
                     value = self.vary(value, data.get("id", ""))
+                elif cls is m.Vraag and name == "antwoord":
+                    value = self.vary(value, data.get("id", ""), words_only=True)
             elif is_md and isinstance(value, list):
                 value = [self.inline(v) if isinstance(v, str) else v for v in value]
             out[name] = value

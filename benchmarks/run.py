@@ -3,11 +3,14 @@
     python benchmarks/run.py [--runs 5] [--skip-cold-100]
 
 Every measurement starts a new process (`python -m briefings ...`) and takes the wall time with
-time.perf_counter; the table gives the median of several runs and the peak resident memory of the
-slowest-growing run (resource.getrusage of the child). The synthetic libraries come from
+time.perf_counter; the table gives the median of several runs and the peak resident memory
+(resource.getrusage of the child). A measurement with a target runs in turn with its baseline (A B A B
+...): `check` at each size against `check` at 1×, `build annotatie` against pandoc converting the same
+Markdown, the no-op build against `briefings --help`; the ratio is the median of the ratios of each
+pair, so it holds when the speed of a shared machine drifts. The synthetic libraries come from
 benchmarks/generate.py and are written to benchmarks/libraries/ (git-ignored) when missing.
 
-The parse cache (see src/briefings/cache.py) lives in benchmarks/libraries/.cache for these runs;
+The caches (see src/briefings/content/cache.py) live in benchmarks/libraries/.cache for these runs;
 "first run" rows empty it before every run, the other rows keep it. The "one question edited" row
 changes one question file before every run (a comment line that alternates), as a user editing
 the library does; the file is restored at the end.
@@ -82,60 +85,87 @@ def library(scale: int) -> Path:
 
 
 class Row:
-    def __init__(self, name: str, target: float | None = None, note: str = ""):
-        self.name, self.target, self.note = name, target, note
+    """One measurement; with a baseline, the two ran in turn (A B A B ...) and the ratio is the median of the
+    ratios of each pair, so that a machine whose speed drifts during the run still compares fairly."""
+
+    def __init__(self, name: str, target: str = "", check=None, note: str = ""):
+        self.name, self.target, self.check, self.note = name, target, check, note
         self.times: list[float] = []
         self.peak = 0.0
         self.codes: set[int] = set()
+        self.base: Row | None = None
+        self.ratios: list[float] = []
+
+    def ratio(self) -> float | None:
+        return statistics.median(self.ratios) if self.ratios else None
+
+    def met(self) -> str:
+        if self.check is None:
+            return ""
+        return "met" if self.check(self) else "**missed**"
 
     def cells(self) -> list[str]:
-        median = statistics.median(self.times)
-        status = "" if self.target is None else ("met" if median < self.target else "**missed**")
-        target = "" if self.target is None else f"< {self.target:g} s"
-        return [self.name, f"{median:.3f}", f"{min(self.times):.3f}", str(len(self.times)), f"{self.peak:.0f}",
-                target, status, self.note]
+        ratio = self.ratio()
+        return [self.name, f"{statistics.median(self.times):.3f}", f"{min(self.times):.3f}", str(len(self.times)),
+                f"{self.peak:.0f}", self.base.name if self.base else "", f"{ratio:.2f}×" if ratio else "",
+                self.target, self.met(), self.note]
 
 
 def run(row: Row, cwd: Path, args: list[str], runs: int, env: dict, before=None) -> Row:
     for _ in range(runs):
         if before is not None:
             before()
-        wall, peak, code = measure(cwd, args, env)
-        row.times.append(wall)
-        row.peak = max(row.peak, peak)
-        row.codes.add(code)
+        once(row, cwd, args, env)
     return row
 
 
-def docx_vs_pandoc(folder: Path, runs: int, env: dict) -> list[str]:
-    """Our writer and pandoc on the same Markdown (the built annotation), each as its own process."""
+def once(row: Row, cwd: Path, args: list[str], env: dict) -> float:
+    wall, peak, code = measure(cwd, args, env)
+    row.times.append(wall)
+    row.peak = max(row.peak, peak)
+    row.codes.add(code)
+    return wall
+
+
+def versus(row: Row, cwd: Path, args: list[str], base: Row, base_cwd: Path, base_args: list[str], runs: int,
+           env: dict, before=None) -> Row:
+    """Row and its baseline in turn; `before` runs before each run of the row (not timed)."""
+    row.base = base
+    for _ in range(runs):
+        if before is not None:
+            before()
+        mine = once(row, cwd, args, env)
+        theirs = once(base, base_cwd, base_args, env)
+        row.ratios.append(mine / theirs)
+    return row
+
+
+def ratio_at_most(limit: float):
+    return lambda row: row.ratio() is not None and row.ratio() <= limit
+
+
+def below(seconds: float = None, megabytes: float = None):
+    def check(row: Row) -> bool:
+        fast = seconds is None or statistics.median(row.times) < seconds
+        small = megabytes is None or row.peak < megabytes
+        return fast and small
+    return check
+
+
+def both(*checks):
+    return lambda row: all(c(row) for c in checks)
+
+
+def docx_in_process(folder: Path, runs: int, env: dict, pandoc_median: float | None) -> list[str]:
+    """Our writer converting the annotation once its modules are loaded, as inside a build."""
     markdown = folder / "build" / "annotatie-fkd-verwey-jonker.md"
-    ours_script = ("import sys; from pathlib import Path; from briefings.writers.docx import DocxMeta, markdown_to_docx;"
-                   "Path(sys.argv[2]).write_bytes(markdown_to_docx(Path(sys.argv[1]).read_text(encoding='utf-8'),"
-                   " DocxMeta(title='Annotatie'), Path(sys.argv[3])))")
-    out = folder / "bench-ours.docx"
-    ours = run(Row("our DOCX writer (annotation .md → .docx, one process)"), folder,
-               [PYTHON, "-c", ours_script, str(markdown), str(out), str(folder / "templates" / "huisstijl.docx")],
-               runs, env)
-    pandoc = shutil.which("pandoc")
-    if pandoc is None:
-        ours.note = "pandoc not installed: no comparison"
-        return [ours.cells()]
-    theirs = run(Row("pandoc -f markdown -t docx (same .md)"), folder,
-                 [pandoc, "-f", "markdown", "-t", "docx", "-o", str(folder / "bench-pandoc.docx"), str(markdown)],
-                 runs, env)
-    ratio = statistics.median(ours.times) / statistics.median(theirs.times)
-    ours.note = f"{ratio:.2f}× pandoc's time (Python start-up and imports included)"
-    cells = ours.cells()
-    cells[5], cells[6] = "faster than pandoc", "met" if ratio < 1 else "**missed**"
     warm = subprocess.run([PYTHON, "-c", WARM, str(markdown), str(folder / "templates" / "huisstijl.docx"),
                            str(runs)], capture_output=True, text=True, env=env, check=True).stdout.split()
     times = [float(t) for t in warm]
-    in_process = statistics.median(times) / statistics.median(theirs.times)
-    row = ["our DOCX writer, conversion only (as in a build: imports done)", f"{statistics.median(times):.3f}",
-           f"{min(times):.3f}", str(len(times)), "", "faster than pandoc", "met" if in_process < 1 else "**missed**",
-           f"{in_process:.2f}× pandoc's time"]
-    return [cells, row, theirs.cells()]
+    ratio = f"{statistics.median(times) / pandoc_median:.2f}×" if pandoc_median else ""
+    return ["our DOCX writer, conversion only (imports done, as in a build)", f"{statistics.median(times):.3f}",
+            f"{min(times):.3f}", str(len(times)), "", "pandoc (median of its runs above)" if ratio else "", ratio,
+            "", "", ""]
 
 
 def pdf_vs_soffice_per_file(folder: Path, runs: int, env: dict) -> list[list[str]]:
@@ -144,7 +174,7 @@ def pdf_vs_soffice_per_file(folder: Path, runs: int, env: dict) -> list[list[str
     rounds of one build share theirs)."""
     soffice = shutil.which("soffice")
     if soffice is None:
-        return [["`build --all --force --format pdf` 1×", "", "", "0", "", "", "", "LibreOffice not installed"]]
+        return [["`build --all --force --format pdf` 1×", "", "", "0", "", "", "", "", "", "LibreOffice not installed"]]
     briefings = [PYTHON, "-m", "briefings"]
     subprocess.run([*briefings, "build", "--all", "--force", "--format", "docx", "--out", "bench-docx"], cwd=folder,
                    env=env, check=True, stdout=subprocess.DEVNULL)
@@ -225,20 +255,24 @@ def main(argv=None) -> None:
         shutil.rmtree(CACHE, ignore_errors=True)
 
     started = time.perf_counter()
-    rows = [run(Row("`briefings --help` (cold process)", 0.2), x1, [*briefings, "--help"], runs, env)]
-    rows.append(run(Row("`check` 1× (65 questions, 201 files)"), x1, [*briefings, "check"], runs, env))
+    check = [*briefings, "check"]
+    help_ = Row("`briefings --help` (cold process)", "< 0.1 s", below(0.1))
+    rows = [run(help_, x1, [*briefings, "--help"], runs, env)]
+    check1 = Row("`check` 1× (65 questions, 201 files; too small for the cache)")
+    rows.append(run(check1, x1, check, runs, env))
+    base = lambda: Row("`check` 1×")  # noqa: E731  the baseline run in turn with each check row
     clear_cache()
-    rows.append(run(Row("`check` 10× (650 questions), first run", note="parses every file"), x10,
-                    [*briefings, "check"], min(runs, 3), env, before=clear_cache))
-    run(Row("warm-up"), x10, [*briefings, "check"], 1, env)
-    rows.append(run(Row("`check` 10×, parse cache warm"), x10, [*briefings, "check"], runs, env))
+    rows.append(versus(Row("`check` 10× (650 questions), first run, no cache"), x10, check, base(), x1, check,
+                       min(runs, 3), env, before=clear_cache))
+    run(Row("warm-up"), x10, check, 1, env)
+    rows.append(versus(Row("`check` 10×, cache warm"), x10, check, base(), x1, check, runs, env))
     if not args.skip_cold_100:
-        rows.append(run(Row("`check` 100× (6,500 questions, 17,823 files), first run", 2.0,
-                            note="parses every file, compares every pair of questions"),
-                        x100, [*briefings, "check"], min(runs, 2), env, before=clear_cache))
-    run(Row("warm-up"), x100, [*briefings, "check"], 1, env)
-    rows.append(run(Row("`check` 100×, caches warm", 2.0, note="nothing changed since the last run"), x100,
-                    [*briefings, "check"], runs, env))
+        rows.append(versus(Row("`check` 100× (6,500 questions, 17,823 files), first run, no cache",
+                               "≤ 4× `check` 1×, < 250 MB", both(ratio_at_most(4), below(megabytes=250))),
+                           x100, check, base(), x1, check, min(runs, 3), env, before=clear_cache))
+    run(Row("warm-up"), x100, check, 1, env)
+    rows.append(versus(Row("`check` 100×, cache warm, nothing changed", "≤ 2× `check` 1×, < 250 MB",
+                           both(ratio_at_most(2), below(megabytes=250))), x100, check, base(), x1, check, runs, env))
     edited = sorted((x100 / "content" / "vragen").glob("*.yaml"))[1000]
     original = edited.read_bytes()
     counter = iter(range(1_000_000))
@@ -247,26 +281,50 @@ def main(argv=None) -> None:
         edited.write_bytes(original + f"# bewerkt {next(counter) % 2}\n".encode())
 
     try:
-        rows.append(run(Row("`check` 100×, one question edited before each run", 2.0,
-                            note="the edited file is parsed again, its cache shard rewritten"),
-                        x100, [*briefings, "check"], runs, env, before=edit))
+        rows.append(versus(Row("`check` 100×, one question edited before each run", "≤ 2× `check` 1×",
+                               ratio_at_most(2)), x100, check, base(), x1, check, runs, env, before=edit))
     finally:
         edited.write_bytes(original)
-    rows.append(run(Row("`build annotatie --force` 1× (DOCX + Markdown)", 1.0), x1,
-                    [*briefings, "build", "annotatie", "--force"], runs, env))
+
+    markdown = x1 / "build" / "annotatie-fkd-verwey-jonker.md"
+    if not markdown.is_file():
+        subprocess.run([*briefings, "build", "annotatie", "--force"], cwd=x1, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+    pandoc = shutil.which("pandoc")
+    build_one = Row("`build annotatie --force` 1× (DOCX + Markdown, whole process)", "≤ 1.0× pandoc",
+                    ratio_at_most(1.0))
+    pandoc_row = None
+    if pandoc:  # on a copy of the Markdown, as the build rewrites it
+        source = x1 / "bench-annotatie.md"
+        shutil.copy(markdown, source)
+        pandoc_row = Row("`pandoc -f markdown -t docx` on the same Markdown")
+        rows.append(versus(build_one, x1, [*briefings, "build", "annotatie", "--force"], pandoc_row, x1,
+                           [pandoc, "-f", "markdown", "-t", "docx", "-o", str(x1 / "bench-pandoc.docx"), str(source)],
+                           runs, env))
+        rows.append(pandoc_row)
+    else:
+        build_one.note = "pandoc not installed: no comparison"
+        rows.append(run(build_one, x1, [*briefings, "build", "annotatie", "--force"], runs, env))
     rows.append(run(Row("`build --all --force` 1× (7 documents)"), x1, [*briefings, "build", "--all", "--force"],
                     runs, env))
-    rows.append(run(Row("`build --all` 1×, nothing changed (no-op)", 0.5), x1, [*briefings, "build", "--all"],
-                    runs, env))
+    help_base = lambda: Row("`briefings --help`")  # noqa: E731
+    run(Row("warm-up"), x1, [*briefings, "build", "--all"], 1, env)
+    rows.append(versus(Row("`build --all` 1×, nothing changed (no-op)", "≤ 1.5× `--help`", ratio_at_most(1.5)),
+                       x1, [*briefings, "build", "--all"], help_base(), x1, [*briefings, "--help"], runs, env))
     rows.append(run(Row("`build --all --force --no-check` 10× (70 documents)"), x10,
                     [*briefings, "build", "--all", "--force", "--no-check"], min(runs, 3), env))
-    rows.append(run(Row("`build --all` 10×, nothing changed (no-op)"), x10, [*briefings, "build", "--all"],
-                    runs, env))
-    table = [row.cells() for row in rows] + docx_vs_pandoc(x1, runs, env) + pdf_vs_soffice_per_file(x1, runs, env)
+    run(Row("warm-up"), x10, [*briefings, "build", "--all"], 1, env)
+    rows.append(versus(Row("`build --all` 10×, nothing changed (no-op)", "≤ 1.5× `--help`", ratio_at_most(1.5)),
+                       x10, [*briefings, "build", "--all"], help_base(), x1, [*briefings, "--help"], runs, env))
+    table = [row.cells() for row in rows]
+    table.append(docx_in_process(x1, runs, env, statistics.median(pandoc_row.times) if pandoc_row else None))
+    table += pdf_vs_soffice_per_file(x1, runs, env)
 
-    header = ["measurement", "median s", "min s", "runs", "peak MB", "target", "", "note"]
+    header = ["measurement", "median s", "min s", "runs", "peak MB", "baseline (run in turn)", "ratio", "target",
+              "", "note"]
     print("| " + " | ".join(header) + " |")
-    print("|" + "|".join("---:" if h in ("median s", "min s", "runs", "peak MB") else "---" for h in header) + "|")
+    print("|" + "|".join("---:" if h in ("median s", "min s", "runs", "peak MB", "ratio") else "---"
+                         for h in header) + "|")
     for cells in table:
         print("| " + " | ".join(cells) + " |")
     print(f"\nMachine: {machine()}. Total benchmark time {time.perf_counter() - started:.0f} s.")

@@ -78,6 +78,18 @@ CASES = [
     ("bijlage-unknown-id", "bijlage-missing", [("vragen/verwijzing.yaml", 3, "error")]),
     ("bijlage-section-list", "bijlage-missing", [("documenten/agenda.yaml", 17, "error")]),  # 1a is listed, 1c not
     ("near-duplicate", "near-duplicate", [("vragen/anders-doen.yaml", 2, "warning")]),
+    ("answer-reuse-cycle", "answer-reuse", [
+        ("vragen/a.yaml", 3, "error"),  # antwoord_van: b, and b includes a
+        ("vragen/b.yaml", 5, "error"),  # [[antwoord:a]] on the second line of the block
+    ]),
+    ("answer-reuse-confidential", "answer-reuse", [("vragen/open.yaml", 5, "error")]),
+    ("final-document", "final-document", [
+        ("vragen/nog-concept.yaml", 4, "error"),  # status: concept
+        ("vragen/verdacht.yaml", 8, "error"),  # the fingerprint no longer matches
+    ]),
+    ("member-section", "member-section", [("documenten/notitie.yaml", 14, "error")]),  # van-b under raadslid-a
+    ("sent-unreadable", "sent-changed", [("documenten/notitie.yaml", 10, "info")]),
+    ("answer-copy", "answer-copy", [("vragen/wat-anders.yaml", 3, "warning")]),  # not the answer taken over
     ("orphan", "orphan", [
         ("cijfers/onderzoek.yaml", 8, "info"),
         ("kernboodschap/kern.yaml", 1, "info"),
@@ -87,6 +99,12 @@ CASES = [
     ("commitment-overdue", "commitment-overdue", [("toezeggingen/brief.yaml", 6, "warning")]),
     ("commitment-closed", "commitment-overdue", []),
     ("suspect-answer", "suspect-answer", [("vragen/nooit-beoordeeld.yaml", 1, "info")]),  # the reviewed one matches
+    ("woo-fragment", "woo-fragment", [
+        ("kernboodschap/kern.yaml", 8, "error"),  # no block 2
+        ("vragen/mening.yaml", 12, "error"),  # the second fragment is not in the answer
+    ]),
+    # a figure under 5.2 warns; an opinion under 5.2, and the figure under another ground, pass
+    ("woo-feit", "woo-feit", [("vragen/onveilig.yaml", 10, "warning")]),
 ]
 
 
@@ -245,7 +263,7 @@ def test_checks_do_not_change_the_model():
 
 def test_rule_registry():
     ids = [r.id for r in RULES]
-    assert len(ids) == len(set(ids)) == 14
+    assert len(ids) == len(set(ids)) == 21
     assert all(r.severity in ("error", "warning", "info") and r.description for r in RULES)
     lines = describe_rules().splitlines()
     assert len(lines) == len(RULES) and lines[0].split()[:2] == ["literal-figure", "warning"]
@@ -266,3 +284,9 @@ def test_shipped_library_has_no_errors():
         print(f"{rule:26} {severity:8} {n}")
     errors = [f.render() for f in findings if f.severity == "error"]
     assert not errors, f"{len(errors)} error finding(s) in content/:\n" + "\n".join(errors)
+
+
+def test_member_section_names_both_places():
+    [finding] = [f for f in run_case("member-section") if f.rule == "member-section"]
+    assert "question 'van-b' was asked by 'raadslid-b'" in finding.message
+    assert "member-section/vragen/van-b.yaml:4:15" in finding.message and "under 'raadslid-a'" in finding.message

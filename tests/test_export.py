@@ -111,10 +111,10 @@ def test_no_internal_fields(lib, fmt):
         text = html.unescape(re.sub(r"<style>.*?</style>|<script>.*?</script>|<[^>]+>", " ", text, flags=re.S))
     text = text.lower()
     for internal in ("interne-aantekening-niet-delen",  # notitie
-                     "0123456789abcdef", "4 juli 2024", "2024-07-04",  # beoordeling, gecontroleerd
+                     "0123456789abcdef",  # beoordeling (the date last checked is shown: issue 12)
                      "jansma",  # gesteld_door
                      "definitief", "status", "openbaar", "classificatie", "notitie", "beoordeling",
-                     "gecontroleerd", "gesteld"):
+                     "gesteld"):
         assert internal not in text, internal
 
 
@@ -124,7 +124,7 @@ def test_json_shape(lib):
     assert data["stand"] == "2025-01-15"
     assert data["aantal"] == 3
     first = data["vragen"][1]
-    assert set(first) == {"id", "vraag", "antwoord", "status", "themas", "bronnen"}
+    assert set(first) == {"id", "vraag", "antwoord", "status", "gecontroleerd", "gebruikt_in", "themas", "bronnen"}
     assert first["id"] == "hoeveel-meldingen"
     assert first["vraag"] == "Hoeveel medewerkers melden ongewenst gedrag?"
     assert first["antwoord"].startswith("- 20,74% van de medewerkers")
@@ -316,3 +316,26 @@ def test_page_reports_script_errors_to_the_test(page_html, tmp_path):
     target.write_text(page_html.replace('getElementById("zoek")', 'getElementById("bestaat-niet")'), encoding="utf-8")
     dom, log = open_in_chromium(target, "#zoek=luistert", tmp_path / "profiel")
     assert any("Uncaught" in line for line in console_problems(log))
+
+
+def test_each_answer_shows_when_it_was_last_checked_and_where_it_was_used():
+    result = run_cli("export", "vragen", "--classificatie", "intern")
+    assert result.returncode == 0, result.stderr
+    assert "**Laatst gecontroleerd:** 4 juli 2024" in result.stdout
+    assert "**Gebruikt in:** Kwantitatief onderzoek van Verwey-Jonker naar ervaren discriminatie en ander " \
+           "ongewenst gedrag (4 juli 2024)" in result.stdout
+
+
+def test_classificatie_is_the_audience_as_in_build():
+    """--classificatie intern includes the openbaar answers too, as `build --classificatie` does."""
+    intern = run_cli("--root", str(PROJECT), "export", "vragen", "--classificatie", "intern", "--format", "json")
+    public = run_cli("--root", str(PROJECT), "export", "vragen", "--format", "json")
+    intern_ids = {v["id"] for v in json.loads(intern.stdout)["vragen"]}
+    assert {v["id"] for v in json.loads(public.stdout)["vragen"]} < intern_ids
+
+
+def test_an_empty_export_says_which_filter_left_what_out():
+    result = run_cli("export", "vragen")
+    assert result.returncode == 0
+    assert "no questions match: of 65 questions, left out" in result.stderr
+    assert "65 by --classificatie (to include them: --classificatie intern (not for publication))" in result.stderr

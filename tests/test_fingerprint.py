@@ -39,7 +39,7 @@ LAYOUT_B = {
                       "  omschrijving: A\n",
     "maatregelen/preventie.yaml": "id: preventie\ntitel: Preventie\nthema: thema\nstatus: nieuw\nsoort: beleid\n"
                                   "aanleiding: Motie.\nbeschrijving: |\n  We zetten in op\n  preventie.\n",
-    "vragen/v.yaml": "id: v\nvraag: Een andere vraag?\nantwoord: |\n  - [[cijfer:b]]\n  - [[cijfer:a]]\n"
+    "vragen/v.yaml": "id: v\nvraag: Een andere vraag?\nantwoord: >-\n  [[cijfer:a]]   en\n  [[cijfer:b]].\n"
                      "maatregelen:\n  - preventie\nbronnen:\n  - onderzoek\nstatus: definitief\nclassificatie: intern\n",
 }
 
@@ -207,7 +207,8 @@ def test_canonical_is_key_sorted_json_of_what_the_answer_rests_on(library):
     fields = {"cijfer": fp.FIGURE_FIELDS, "bron": fp.SOURCE_FIELDS, "maatregel": fp.MEASURE_FIELDS}
     compared = 0
     for vraag in library.items("vraag"):
-        data = {"cijfer": {}, "bron": {}, "maatregel": {}}
+        data = {"antwoord": {q.id: fp.answer_text(q) for q in (vraag, *library.answer_sources(vraag))},
+                "cijfer": {}, "bron": {}, "maatregel": {}}
         for item in fp.rests_on(library, vraag):
             data[item.kind][item.id] = {f: fp._norm(getattr(item, f)) for f in fields[item.kind]}
         expected = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))

@@ -110,7 +110,7 @@ def builds(tmp_path_factory) -> Builds:
     build(repo, root / "new", "annotatie")
     result = build(repo, root / "redline", "annotatie", "--since", "HEAD")
     return Builds(repo, (root / "old" / f"{DOC}.docx").read_bytes(), (root / "new" / f"{DOC}.docx").read_bytes(),
-                  (root / "redline" / f"{DOC}.docx").read_bytes(),
+                  (root / "redline" / f"{DOC}.wijzigingen.docx").read_bytes(),
                   (root / "new" / f"{DOC}.md").read_text(encoding="utf-8"),
                   (root / "redline" / f"{DOC}.md").read_text(encoding="utf-8"), result.stdout)
 
@@ -171,7 +171,7 @@ def test_a_document_new_since_the_revision_is_all_inserted(builds, tmp_path):
         build(builds.repo, tmp_path, "agenda-stuurgroep-kopie", "--since", "HEAD", "--format", "docx")
     finally:
         copy.unlink()
-    data = (tmp_path / "agenda-stuurgroep-kopie.docx").read_bytes()
+    data = (tmp_path / "agenda-stuurgroep-kopie.wijzigingen.docx").read_bytes()
     assert not document_xml(data).findall(f".//{W}del")
     assert document_xml(data).findall(f".//{W}ins")
     assert tracked_text(data, accept=False) == []
@@ -187,7 +187,7 @@ def test_committed_edits_name_the_commit_author_and_date(tmp_path):
     git(repo, "add", "notities.txt")
     git(repo, "commit", "-q", "-m", "Notitie", env={"GIT_AUTHOR_NAME": "Iemand Anders"})
     build(repo, tmp_path / "out", "annotatie", "--since", "HEAD~2", "--format", "docx")
-    found = marks((tmp_path / "out" / f"{DOC}.docx").read_bytes())
+    found = marks((tmp_path / "out" / f"{DOC}.wijzigingen.docx").read_bytes())
     assert found
     assert {m.get(W + "author") for m in found} == {"A. de Auteur"}
     assert {m.get(W + "date") for m in found} == {"2024-07-11T08:00:00Z"}
@@ -197,7 +197,7 @@ def test_unchanged_content_gives_no_tracked_changes(tmp_path):
     repo = make_repo(tmp_path / "project")
     build(repo, tmp_path / "plain", "annotatie", "--format", "docx")
     build(repo, tmp_path / "since", "annotatie", "--since", "HEAD", "--format", "docx")
-    data = (tmp_path / "since" / f"{DOC}.docx").read_bytes()
+    data = (tmp_path / "since" / f"{DOC}.wijzigingen.docx").read_bytes()
     assert not marks(data)
     assert document_xml(data).findall(f".//{W}p")
     with_since = document_xml(data)

@@ -46,7 +46,7 @@ pass_ctx = click.make_pass_decorator(Ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--root", type=click.Path(file_okay=False, path_type=str), default=None,
+@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=str), default=None,
               help="Project folder (holds briefings.yaml, content/, templates/). Default: found upwards from here.")
 @click.version_option(package_name="briefings")
 @click.pass_context
@@ -133,10 +133,11 @@ def schema(kind, out):
               help="Audience of the build (default: the document's own classification; openbaar with --woo).")
 @click.option("--no-check", is_flag=True, help="Build even when the checks find errors.")
 @click.option("--since", metavar="REV", default=None,
-              help="Show the changes since this git revision as tracked changes in the DOCX.")
+              help="Also write <id>.wijzigingen.docx: the changes since this git revision as tracked changes.")
 @click.option("--force", is_flag=True, help="Rebuild every output, also those whose inputs did not change.")
+@click.option("--quiet", "-q", is_flag=True, help="Do not print the warnings about what is built.")
 @pass_ctx
-def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, since, force):
+def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, since, force, quiet):
     """Build documents to DOCX, Markdown and PDF.
 
     KIND is a document kind (annotatie, raadsbrief, factsheet, achtergrondnotitie, agenda, matrix) or a
@@ -152,14 +153,68 @@ def build(c, kind, doc, all_, fmt, out, reference_doc, woo, audience, no_check, 
     if since and "docx" not in formats:
         raise click.UsageError("--since marks the changes in the DOCX; use --format docx or both")
     req = BuildRequest(kind, doc, all_, formats, Path(out) if out else None,
-                       Path(reference_doc) if reference_doc else None, woo, audience, not no_check, since, force)
-    build_documents(c.library, c.project, req, click.echo, _progress if sys.stderr.isatty() else None,
+                       Path(reference_doc) if reference_doc else None, woo, audience, not no_check, since, force, quiet)
+    build_documents(lambda: c.library, c.project, req, click.echo, _progress if sys.stderr.isatty() else None,
                     click.get_current_context().call_on_close)
+
+
+@cli.command()
+@click.argument("doc")
+@click.option("--datum", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Date it was sent (default: today).")
+@pass_ctx
+def verzend(c, doc, datum):
+    """Record that definitief document DOC was sent: status verzonden, the date and the git commit.
+
+    From then on `build` rebuilds exactly the sent version from that commit.
+    """
+    import datetime as dt
+
+    from briefings.documents.lifecycle import send
+
+    commit = send(c.library, c.project, doc, datum.date() if datum else dt.date.today())
+    click.echo(f"sent: {doc} from commit {commit[:12]}; `build` now rebuilds this version")
+
+
+@cli.command()
+@click.argument("kind")
+@click.option("--id", "item_id", prompt="id", help="The new item's id (lowercase, digits, hyphens).")
+@click.option("--vraag", default=None, help="The question text (nieuw vraag).")
+@click.option("--titel", default=None, help="The title (documents, key messages, measures).")
+@click.option("--op-basis-van", "basis", default=None, metavar="DOC",
+              help="Start from an earlier document: its sections and questions, a new id and date, status concept.")
+@pass_ctx
+def nieuw(c, kind, item_id, vraag, titel, basis):
+    """Write a new content file of KIND (vraag, persoon, cijfer, kernboodschap, maatregel, toezegging, or a
+    document kind such as annotatie) that passes `briefings check` at once."""
+    from briefings.content.load import display_path
+    from briefings.content.scaffold import create
+
+    values = {k: v for k, v in (("vraag", vraag), ("titel", titel)) if v is not None}
+    click.echo(display_path(create(c.library, kind, item_id, values, basis)))
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--thema", "themas", multiple=True, help="Only questions on this theme (repeatable).")
+@click.option("--bron", "bronnen", multiple=True, help="Only questions resting on this source (repeatable).")
+@click.option("--status", "statussen", multiple=True, type=click.Choice(["concept", "afgestemd", "definitief"]))
+@click.option("--raadslid", "raadsleden", multiple=True, help="Only questions this council member asked.")
+@click.option("--document", "documenten", multiple=True, help="Only questions this document uses.")
+@click.option("--format", "fmt", type=FORMATS, default="text", show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@pass_ctx
+def zoek(c, query, themas, bronnen, statussen, raadsleden, documenten, fmt, limit):
+    """Search questions and answers: ranked, word forms and diacritics folded ("vraag 13 DOC" finds by number)."""
+    from briefings.search.index import Filters, search
+
+    filters = Filters(themas, bronnen, statussen, raadsleden, documenten)
+    click.echo(search(c.project.content, lambda: c.library, " ".join(query), filters, fmt, limit,
+                      note=lambda text: click.echo(text, err=True)))
 
 
 def _progress(length: int):
     """A progress bar on stderr, only for a person watching; stderr stays errors only otherwise."""
-    return click.progressbar(length=length, label="building", file=sys.stderr)
+    return click.progressbar(length=length, label="building", file=getattr(sys.stderr, "stream", sys.stderr))
 
 
 @cli.group("export")
@@ -176,8 +231,8 @@ def export_():
               help="Answers with this status (repeatable; default: definitief).")
 @click.option("--classificatie", "classificaties", multiple=True,
               type=click.Choice(["openbaar", "intern", "vertrouwelijk"]),
-              help="Questions with this classification (repeatable; default: openbaar). Above openbaar the "
-                   "export is not for publication.")
+              help="The audience, as in build: answers of this classification and below (default: openbaar). "
+                   "Above openbaar the export is not for publication.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write to this file (default: print).")
 @pass_ctx
 def export_vragen(c, fmt, themas, bronnen, statussen, classificaties, out):
@@ -185,7 +240,7 @@ def export_vragen(c, fmt, themas, bronnen, statussen, classificaties, out):
     from briefings.publish.export import VraagFilter, export_command
 
     filt = VraagFilter(themas=themas, bronnen=bronnen, statussen=statussen or ("definitief",),
-                       classificaties=classificaties or ("openbaar",))
+                       classificaties=VraagFilter.up_to(classificaties or ("openbaar",)))
     export_command(c.library, filt, fmt, out, click.echo)
 
 
@@ -251,6 +306,35 @@ def fmt_(c, paths, check):
     sys.exit(run(c.project.content, paths, check, click.echo))
 
 
+@cli.group("import")
+def import_():
+    """Bring Word documents into the library: an annotation written by hand, or a reviewer's edits."""
+
+
+@import_.command("annotatie")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--dry-run", is_flag=True, help="Write nothing; print the files it would write.")
+@click.option("--id", "doc_id", default=None, help="Id of the new document (default: from meeting and agenda item).")
+@pass_ctx
+def import_annotatie(c, file, dry_run, doc_id):
+    """An annotation written in Word (.docx) or Markdown → a document spec, its questions and key messages."""
+    from briefings.importers.annotatie import run
+
+    sys.exit(run(c.project, file, dry_run, doc_id, click.echo))
+
+
+@import_.command("wijzigingen")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--dry-run", is_flag=True, help="Write nothing; show the result as `briefings diff` would.")
+@click.option("--opmerkingen", is_flag=True, help="Keep the reviewers' comments in each question's notitie.")
+@pass_ctx
+def import_wijzigingen(c, file, dry_run, opmerkingen):
+    """A built DOCX edited in Word (tracked changes, direct edits, comments) back into the YAML."""
+    from briefings.importers.wijzigingen import run
+
+    sys.exit(run(c.project, file, dry_run, opmerkingen, click.echo))
+
+
 @cli.command("diff")
 @click.argument("rev", required=False)
 @click.argument("rev2", required=False)
@@ -294,11 +378,23 @@ def _unraisable(info) -> None:
     sys.__unraisablehook__(info)
 
 
+def _skip_pydantic_plugins() -> None:
+    """No scan of every installed package for pydantic plugins, and not even the import of importlib.metadata
+    that pydantic's plugin loader makes to be able to scan (a tenth of a build's imports)."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    if os.environ["PYDANTIC_DISABLE_PLUGINS"] == "__all__" and "pydantic.plugin._loader" not in sys.modules:
+        import types
+
+        loader = types.ModuleType("pydantic.plugin._loader", "No pydantic plugins (PYDANTIC_DISABLE_PLUGINS=__all__).")
+        loader.get_plugins = lambda: ()
+        sys.modules[loader.__name__] = loader
+
+
 def main(argv=None):
     """Entry point: user errors print as `path:line:col: message`; nothing prints a traceback."""
     import signal
 
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # spares a scan of every installed package
+    _skip_pydantic_plugins()
     previous = {}
     current = signal.getsignal(signal.SIGINT)
     if current is signal.default_int_handler or getattr(current, "briefings_early", False):  # not when embedded
@@ -307,6 +403,10 @@ def main(argv=None):
             sys.unraisablehook = _unraisable
         except ValueError:  # not the main thread
             previous = {}
+    from briefings.printable import PrintableStream
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
     try:
         _run(argv, previous)
     except KeyboardInterrupt:  # landed after the command had finished, while tidying up
@@ -315,6 +415,8 @@ def main(argv=None):
         if _LARGE and argv is None:  # run as a program, done with a large library
             _exit_now(exc.code)
         raise
+    finally:
+        sys.stdout, sys.stderr = streams
 
 
 def _exit_now(code) -> None:
@@ -347,6 +449,15 @@ def _run(argv, previous: dict) -> None:
         raise
     except RecursionError:
         click.echo("briefings: input nested too deeply", err=True)
+        sys.exit(1)
+    except OSError as exc:  # the operating system refused; where it was known, a stage said what it was doing
+        if os.environ.get("BRIEFINGS_DEBUG"):
+            raise
+        from briefings.errors import shown_path
+
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        click.echo(f"briefings: cannot access {shown_path(exc.filename)}: {reason}" if exc.filename
+                   else f"briefings: {reason}", err=True)
         sys.exit(1)
     except Exception as exc:  # a bug: say so briefly, show the traceback only on request
         if os.environ.get("BRIEFINGS_DEBUG"):

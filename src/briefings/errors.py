@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -20,6 +21,15 @@ class Location:
         if not self.col:
             return f"{self.path}:{self.line}"
         return f"{self.path}:{self.line}:{self.col}"
+
+
+def display_path(path) -> str:
+    """A path as the user wants to read it: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
@@ -56,6 +66,20 @@ class ContentError(BriefingsError):
     """Broken YAML, a wrong type or an unknown key in a content file."""
 
 
+def not_utf8(shown: str, data: bytes) -> ContentError:
+    """A file that does not decode as UTF-8, located at the line and column of its first bad byte."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        start, reason = exc.start, exc.reason
+    else:  # pragma: no cover - the caller saw it fail
+        start, reason = 0, "not UTF-8"
+    line = data.count(b"\n", 0, start) + 1
+    col = len(data[data.rfind(b"\n", 0, start) + 1:start].decode("utf-8", "replace")) + 1
+    return ContentError(f"file is not UTF-8 text ({reason} at byte {start})", Location(shown, line, col),
+                        "save the file as UTF-8")
+
+
 class DuplicateIdError(BriefingsError):
     """Two items share an id."""
 
@@ -82,6 +106,32 @@ class EmbargoError(ClassificationError):
 
 class CheckFailed(BriefingsError):
     """Traceability checks found errors; the findings were printed already."""
+
+
+class FileAccessError(BriefingsError, OSError):
+    """The operating system refused to read or write a file: a full disk, a read-only folder, a folder
+    where a file should be. Also an OSError, so that code skipping optional files (a cache) still can."""
+
+    def __init__(self, verb: str, path: str, reason: str):
+        self.verb, self.path, self.reason = verb, path, reason
+        BriefingsError.__init__(self, f"briefings: cannot {verb} {path}: {reason}")
+
+    @classmethod
+    def of(cls, verb: str, path, exc: OSError) -> "FileAccessError":
+        if isinstance(exc, FileAccessError):
+            return exc
+        return cls(verb, shown_path(path), exc.strerror or str(exc) or type(exc).__name__)
+
+
+def shown_path(path) -> str:
+    """A path as the user wants to read it: relative to the working directory when inside it."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
 
 
 class ErrorGroup(BriefingsError):

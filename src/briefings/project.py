@@ -17,6 +17,25 @@ DEFAULTS = {
     "build": "build",
     "standaard_document": "annotatie-fkd-verwey-jonker",
     "checks": {},
+    "woo": {},
+}
+
+_TOOI = "https://identifier.overheid.nl/tooi/def/thes/kern/"
+# Woo publication settings (briefings.yaml, `woo:`); the URIs are TOOI values of the DiWoo 0.9.8 value lists.
+WOO_DEFAULTS = {
+    "notatie": "{artikel}, {lid}, {sub}",  # how a ground prints: 5.1.2e as "5.1, 2, e", like the released sources
+    "weglating": "[{grond}]",  # what stands where a fragment was withheld
+    "uitgever": "https://identifier.overheid.nl/tooi/id/gemeente/gm0363",  # gemeente Amsterdam
+    "publicatie_url": "https://example.org/woo/",  # where build/woo/ is served, for the sitemap
+    "taal": "http://publications.europa.eu/resource/authority/language/NLD",
+    "informatiecategorie": {
+        "annotatie": _TOOI + "c_db4862c3",  # vergaderstukken decentrale overheden
+        "raadsbrief": _TOOI + "c_8c840238",  # bij vertegenwoordigende organen ingekomen stukken
+        "factsheet": _TOOI + "c_fdaee95e",  # onderzoeksrapporten
+        "achtergrondnotitie": _TOOI + "c_40a05794",  # organisatie en werkwijze
+        "agenda": _TOOI + "c_40a05794",
+        "matrix": _TOOI + "c_99a836c7",  # adviezen
+    },
 }
 
 
@@ -29,6 +48,7 @@ class Project:
     standaard_document: str
     checks: dict = field(default_factory=dict)
     config_path: Path | None = None
+    woo: dict = field(default_factory=lambda: dict(WOO_DEFAULTS))
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -69,6 +89,31 @@ def _check_types(data: dict, shown: str) -> None:
     ernst = checks.get("ernst")
     if ernst is not None and not isinstance(ernst, dict):
         fail(("checks", "ernst"), "expected a mapping of rule id to error, warning, info or off")
+    _check_woo(data, fail)
+
+
+def _check_woo(data: dict, fail) -> None:
+    from briefings.errors import did_you_mean
+
+    woo = data.get("woo")
+    if woo is None:
+        return
+    if not isinstance(woo, dict):
+        fail(("woo",), "expected a mapping of Woo publication settings", f"settings: {', '.join(WOO_DEFAULTS)}")
+    for key, value in woo.items():
+        if key not in WOO_DEFAULTS:
+            fail(("woo", key), f"unknown Woo setting '{key}'", did_you_mean(str(key), WOO_DEFAULTS)
+                 or f"settings: {', '.join(WOO_DEFAULTS)}")
+        if key == "informatiecategorie":
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+                fail(("woo", key), "expected a mapping of document kind to a TOOI URI")
+        elif not isinstance(value, str) or not value.strip():
+            fail(("woo", key), f"expected text, got {value!r:.40}")
+    notatie = woo.get("notatie", WOO_DEFAULTS["notatie"])
+    if "{artikel}" not in notatie:
+        fail(("woo", "notatie"), "the notation must hold {artikel}", 'e.g. "{artikel}, {lid}, {sub}" or "{artikel}.{lid}{sub}"')
+    if "{grond}" not in woo.get("weglating", "{grond}"):
+        fail(("woo", "weglating"), "the text for a withheld fragment must hold {grond}", 'e.g. "[{grond}]"')
 
 
 def _check_severities(data: dict, shown: str) -> None:
@@ -93,19 +138,29 @@ def _check_severities(data: dict, shown: str) -> None:
                                Location(shown, pos.line, pos.col), did_you_mean(str(severity), (*SEVERITIES, OFF)))
 
 
+def _shown(path: Path) -> str:
+    """As content.load.display_path: relative to the working directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
 def load_project(root: Path | None = None) -> Project:
     root = Path(root) if root else find_root()
     settings = dict(DEFAULTS)
     config_path = root / CONFIG_NAME
     if config_path.is_file():
-        from briefings.content.load import display_path
         from briefings.content.yamlpos import load_yaml, position_of
 
-        shown = display_path(config_path)
+        shown = _shown(config_path)  # not content.load.display_path: that import brings the whole model
         try:
             text = config_path.read_text(encoding="utf-8")
-        except UnicodeDecodeError as exc:
-            raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+        except UnicodeDecodeError:
+            from briefings.errors import not_utf8
+
+            raise not_utf8(shown, config_path.read_bytes()) from None
         data = load_yaml(text, shown) or {}
         if not isinstance(data, dict):
             raise ContentError("expected a mapping of settings", Location(shown, 1, 1))
@@ -130,6 +185,9 @@ def load_project(root: Path | None = None) -> Project:
     else:
         config_path = None
     checks = {**CHECK_DEFAULTS, **(settings.get("checks") or {})}
+    woo = {**WOO_DEFAULTS, **(settings.get("woo") or {})}
+    woo["informatiecategorie"] = {**WOO_DEFAULTS["informatiecategorie"],
+                                  **((settings.get("woo") or {}).get("informatiecategorie") or {})}
     return Project(
         root=root,
         content=root / settings["content"],
@@ -138,4 +196,5 @@ def load_project(root: Path | None = None) -> Project:
         standaard_document=settings["standaard_document"],
         checks=checks,
         config_path=config_path,
+        woo=woo,
     )

@@ -1,7 +1,7 @@
 """Fingerprints of what an answer rests on, and `review`, which records one in the question's file.
 
-An answer rests on the figures it cites, the sources behind it and the measures it names. When
-any of these changes after a review, the stored fingerprint no longer matches and the
+An answer rests on its own text, the figures it cites, the sources behind it, the measures it names and
+the answers it takes over. When any of these changes after a review, the stored fingerprint no longer matches and the
 suspect-answer check flags the answer.
 """
 from __future__ import annotations
@@ -27,17 +27,19 @@ MEASURE_FIELDS = ("titel", "status", "beschrijving")
 
 
 def rests_on(lib: Library, vraag: m.Vraag) -> list[m.Item]:
-    """The figures a question cites, then its sources and those of its figures, then its measures."""
+    """The figures a question cites, then its sources and those of its figures, then its measures; an answer
+    taken over (antwoord_van, [[antwoord:id]]) brings what it rests on."""
     figures, sources, measures = {}, {}, {}
-    known = lib.refs.get(vraag.id) if lib.by_id.get(vraag.id) is vraag else None  # resolved when the library loaded
-    for link in walk_refs(vraag) if known is None else known:
-        target = lib.by_id.get(link.target)
-        if isinstance(target, m.Cijfer) and link.inline:
-            figures[target.id] = target
-        elif isinstance(target, m.Maatregel):
-            measures[target.id] = target
-        elif isinstance(target, m.Bron) and link.field == "bronnen":
-            sources[target.id] = target
+    for current in (vraag, *lib.answer_sources(vraag)):
+        known = lib.refs.get(current.id) if lib.by_id.get(current.id) is current else None  # resolved at load
+        for link in walk_refs(current) if known is None else known:
+            target = lib.by_id.get(link.target)
+            if isinstance(target, m.Cijfer) and link.inline:
+                figures[target.id] = target
+            elif isinstance(target, m.Maatregel):
+                measures[target.id] = target
+            elif isinstance(target, m.Bron) and link.field == "bronnen":
+                sources[target.id] = target
     for cijfer in figures.values():
         bron = lib.cijfer_bron(cijfer)
         if bron is not None:
@@ -54,14 +56,24 @@ def _norm(value):
 
 
 def canonical(lib: Library, vraag: m.Vraag) -> str:
-    """The canonical JSON a fingerprint is taken of: content only, key-sorted, whitespace-normalised."""
-    parts: dict[str, dict[str, str]] = {"bron": {}, "cijfer": {}, "maatregel": {}}  # in key order
+    """The canonical JSON a fingerprint is taken of: content only, key-sorted, whitespace-normalised. It covers
+    the answer's own text and that of every answer it takes over, so rewording either makes it suspect."""
+    parts: dict[str, dict[str, str]] = {"antwoord": {}, "bron": {}, "cijfer": {}, "maatregel": {}}  # in key order
+    for current in (vraag, *lib.answer_sources(vraag)):
+        parts["antwoord"][current.id] = json.dumps(answer_text(current), ensure_ascii=False)
     for item in rests_on(lib, vraag):
         parts[item.kind][item.id] = remember(item, "fingerprint", _content)
     # json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) of the kind → id → fields
     # mapping, put together from each item's own encoded fields (ids need no escaping: see model.Id)
     return "{" + ",".join(f'"{kind}":{{' + ",".join(f'"{i}":{found[i]}' for i in sorted(found)) + "}"
                           for kind, found in parts.items()) + "}"
+
+
+def answer_text(vraag: m.Vraag) -> str:
+    """What of an answer's own text a fingerprint covers: its words (layout and whitespace aside) and the
+    answer it takes over."""
+    text = _norm(vraag.antwoord or "")
+    return f"{text} [[antwoord_van:{vraag.antwoord_van}]]" if vraag.antwoord_van else text
 
 
 _FIELDS = {m.Cijfer: FIGURE_FIELDS, m.Bron: SOURCE_FIELDS, m.Maatregel: MEASURE_FIELDS}

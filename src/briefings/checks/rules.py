@@ -209,7 +209,7 @@ def _figure_where(lib: Library, cijfer: m.Cijfer, field: str) -> Location:
     return locate(cijfer)
 
 
-INLINE_ANY = re.compile(r"\[\[[^\]]*\]\]")  # any [[...]], masked out before looking for literals
+INLINE_ANY = re.compile(r"\[\[[^\[\]]*\]\]")  # any [[...]], masked out before looking for literals (no '[' inside: linear)
 INLINE_BIJLAGE = re.compile(INLINE.pattern.replace("([a-z]+)", "(bijlage)", 1))
 
 
@@ -463,6 +463,130 @@ def near_duplicate(ctx: Context) -> Iterator[Hit]:
                   "merge them into one question, or reword one")
 
 
+@rule("answer-reuse", "error", "an answer taken over in a cycle, from a more confidential question, or no answer at all")
+def answer_reuse(ctx: Context) -> Iterator[Hit]:
+    from briefings.content.library import reuses
+
+    for vraag in ctx.lib.items("vraag"):
+        if not vraag.antwoord_van and not (vraag.antwoord or "").strip():
+            yield Hit(locate(vraag), f"question '{vraag.id}' has no answer", (vraag.id,),
+                      "write one in antwoord, or take one over with antwoord_van: <vraag-id>")
+        for link in ctx.lib.refs.get(vraag.id, ()):
+            source = ctx.lib.by_id.get(link.target)
+            if not reuses(link) or not isinstance(source, m.Vraag):
+                continue
+            if source is vraag or vraag in ctx.lib.answer_sources(source):
+                yield Hit(link.location, f"answer of '{vraag.id}' takes over '{source.id}', which takes it over "
+                          "again: a cycle", (vraag.id, source.id), "let one of them have an answer of its own")
+            if m.CLASSIFICATIE_NIVEAU[source.classificatie] > m.CLASSIFICATIE_NIVEAU[vraag.classificatie]:
+                yield Hit(link.location, f"answer of '{vraag.id}' ({vraag.classificatie}) takes over the "
+                          f"{source.classificatie} answer of '{source.id}'", (vraag.id, source.id),
+                          f"raise the classificatie of '{vraag.id}', or write an answer fit for {vraag.classificatie}")
+
+
+@rule("answer-copy", "warning", "an answer that is a (nearly) identical copy of another answer")
+def answer_copy(ctx: Context) -> Iterator[Hit]:
+    """One finding per group of copies, at the first copy, naming the answer to take over."""
+    from briefings.content import cache as caches
+    from briefings.checks.similar import SimilarityCache, similar_pairs
+
+    threshold = float(ctx.settings["kopie_drempel"])
+    groups: dict[str, list[m.Vraag]] = {}  # identical wording (ids in references aside) is compared once
+    for vraag in ctx.lib.items("vraag"):
+        text = _answer_words(vraag.antwoord)
+        if len(text) >= 40:  # short answers ("Ja.") are alike without being copies
+            groups.setdefault(text, []).append(vraag)
+    texts = list(groups)
+    path = caches.cache_file(ctx.lib.root, "similar-antwoord") if caches.enabled(len(ctx.lib.content.paths)) else None
+    known = caches.read_cache(path) if path else None
+    known = known if isinstance(known, SimilarityCache) else (SimilarityCache() if path else None)
+    found = similar_pairs(texts, threshold, known)
+    if known is not None and known.changed:
+        caches.write_cache(path, known)
+    parent = list(range(len(texts)))  # union-find over the texts: a chain of similar texts is one group
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j, _ in found:
+        parent[root(j)] = root(i)
+    clusters: dict[int, list[m.Vraag]] = {}
+    for i, text in enumerate(texts):
+        clusters.setdefault(root(i), []).extend(groups[text])
+    order = {v.id: n for n, v in enumerate(ctx.lib.items("vraag"))}
+    for members in clusters.values():
+        members.sort(key=lambda v: order[v.id])
+        original = members[0]
+        copies = [v for v in members[1:] if original not in ctx.lib.answer_sources(v)
+                  and v not in ctx.lib.answer_sources(original)]
+        if not copies:
+            continue
+        first = copies[0]
+        more = f" (and {len(copies) - 1} more: {', '.join(v.id for v in copies[1:4])}{', …' if len(copies) > 4 else ''})" \
+            if len(copies) > 1 else ""
+        yield Hit(_item_where(first, "antwoord"), f"answer of '{first.id}' is a copy of the answer of "
+                  f"'{original.id}' ({_item_where(original, 'antwoord')}){more}", (first.id, original.id,
+                  *(v.id for v in copies[1:])), f"take it over instead: antwoord_van: {original.id} (one source of truth)")
+
+
+def _answer_words(text: str) -> str:
+    """An answer's words for the copy check: case, punctuation, list markers and layout aside."""
+    text = re.sub(r"\[\[([a-z]+):[^\]]*\]\]", r"[[\1]]", (text or "").lower())  # copies cite their own figures
+    return " ".join(re.sub(r"[^\w\[\]:-]+", " ", text).split())
+
+
+@rule("final-document", "error", "a definitief document that uses a concept item or a suspect answer")
+def final_document(ctx: Context) -> Iterator[Hit]:
+    from briefings.checks.fingerprint import fingerprint
+
+    for doc in ctx.documents:
+        if doc.status != "definitief":  # a verzonden one was checked when it was sent, and is rebuilt as sent
+            continue
+        for item in ctx.uses[doc.id][1:]:
+            if item.__dict__.get("status") == "concept":
+                yield Hit(_item_where(item, "status"), f"{item.kind} '{item.id}' is concept, but document '{doc.id}' "
+                          "that uses it is definitief", (item.id, doc.id),
+                          f"agree it first (status: afgestemd), or set '{doc.id}' back to afgestemd")
+            elif isinstance(item, m.Vraag) and item.beoordeling is not None \
+                    and item.beoordeling.vingerafdruk != fingerprint(ctx.lib, item):
+                yield Hit(_item_where(item, "beoordeling", "vingerafdruk"), f"answer '{item.id}' is suspect, but "
+                          f"document '{doc.id}' that uses it is definitief", (item.id, doc.id),
+                          f"check the answer, then run `briefings review {item.id}`")
+
+
+@rule("sent-changed", "info", "content a sent document uses changed after it was sent (its build stays as sent)")
+def sent_changed(ctx: Context) -> Iterator[Hit]:
+    from briefings.checks.sent import changes_since_sent
+
+    for doc in ctx.documents:
+        if doc.verzending is None:
+            continue
+        for where, item_id, what in changes_since_sent(ctx.lib, doc):
+            yield Hit(where, f"{what} since document '{doc.id}' was sent on {doc.verzending.datum} "
+                      f"({doc.verzending.commit[:12]}); it would alter the sent version, which `build` keeps "
+                      "rebuilding as sent", (item_id, doc.id))
+
+
+@rule("member-section", "error", "a question under a council member's subsection that another member asked (gesteld_door)")
+def member_section(ctx: Context) -> Iterator[Hit]:
+    def walk(doc: m.Document, onderdelen: list[m.Onderdeel]) -> Iterator[Hit]:
+        for onderdeel in onderdelen:
+            for i, vid in enumerate(onderdeel.vragen if onderdeel.raadslid else ()):
+                vraag = ctx.lib.by_id.get(vid)
+                if isinstance(vraag, m.Vraag) and vraag.gesteld_door and vraag.gesteld_door != onderdeel.raadslid:
+                    yield Hit(locate(onderdeel, "vragen", i), f"question '{vid}' was asked by '{vraag.gesteld_door}' "
+                              f"({_item_where(vraag, 'gesteld_door')}) but stands under '{onderdeel.raadslid}' in "
+                              f"document '{doc.id}'", (vid, doc.id),
+                              f"move it to the subsection of '{vraag.gesteld_door}', or correct gesteld_door")
+            yield from walk(doc, onderdeel.onderdelen)
+
+    for doc in ctx.documents:
+        yield from walk(doc, doc.onderdelen)
+
+
 ORPHAN_KINDS = ("vraag", "maatregel", "cijfer", "kernboodschap", "toezegging")
 
 
@@ -484,7 +608,8 @@ def commitment_overdue(ctx: Context) -> Iterator[Hit]:
                       "set status: afgerond or vervallen, or agree a new date")
 
 
-@rule("suspect-answer", "warning", "an answer whose figures, sources or measures changed since its review")
+@rule("suspect-answer", "warning", "an answer whose own text, figures, sources, measures or answers it takes over "
+      "changed since its review")
 def suspect_answer(ctx: Context) -> Iterator[Hit]:
     from briefings.checks.fingerprint import fingerprint, rests_on
 
@@ -493,11 +618,56 @@ def suspect_answer(ctx: Context) -> Iterator[Hit]:
             yield Hit(locate(vraag), f"answer to '{vraag.id}' was never reviewed", (vraag.id,),
                       f"run `briefings review {vraag.id}` once the answer is checked", demote=1)
         elif vraag.beoordeling.vingerafdruk != fingerprint(ctx.lib, vraag):
-            basis = ", ".join(f"{x.kind} {x.id}" for x in rests_on(ctx.lib, vraag)) or "nothing"
+            basis = ", ".join([*(f"antwoord {x.id}" for x in ctx.lib.answer_sources(vraag)),
+                               *(f"{x.kind} {x.id}" for x in rests_on(ctx.lib, vraag))]) or "nothing"
             yield Hit(_item_where(vraag, "beoordeling", "vingerafdruk"),
-                      f"answer is suspect: what it rests on ({basis}) changed since review on "
+                      f"answer is suspect: its text or what it rests on ({basis}) changed since review on "
                       f"{vraag.beoordeling.datum}; run `briefings review {vraag.id}`", (vraag.id,),
                       "check the answer against the current figures, sources and measures first")
+
+
+@rule("woo-fragment", "error", "a fragment marked for withholding (lakken) that is not in the item's text")
+def woo_fragment(ctx: Context) -> Iterator[Hit]:
+    for item in _with_lakken(ctx.lib):
+        texts = [t.text for t in _texts(item, True)]
+        blokken = getattr(item, "blokken", None)
+        for i, lak in enumerate(item.lakken):
+            if lak.blok is not None and (blokken is None or lak.blok > len(blokken)):
+                yield Hit(_item_where(item, "lakken", i, "blok"), f"{item.kind} '{item.id}' has no block {lak.blok} "
+                          "to withhold", (item.id,), f"blocks: 1 to {len(blokken or ())}" if blokken else
+                          "blok withholds a key-message block; use tekst for a fragment")
+            elif lak.tekst is not None and not any(lak.tekst.strip() in text for text in texts if lak.tekst.strip()):
+                yield Hit(_item_where(item, "lakken", i, "tekst"), f"fragment to withhold is not in {item.kind} "
+                          f"'{item.id}': '{_short(lak.tekst)}'", (item.id,),
+                          "copy the sentence or bullet exactly as it stands in the text, references as typed")
+
+
+@rule("woo-feit", "warning", "a fragment withheld as a personal policy opinion (5.2) that holds a figure")
+def woo_fact(ctx: Context) -> Iterator[Hit]:
+    for item in _with_lakken(ctx.lib):
+        for i, lak in enumerate(item.lakken):
+            if lak.grond != "5.2":
+                continue
+            if lak.tekst is not None:
+                withheld = lak.tekst
+            elif lak.blok is not None:
+                blokken = getattr(item, "blokken", ())
+                withheld = blokken[lak.blok - 1] if lak.blok <= len(blokken) else ""
+            else:
+                withheld = getattr(item, "antwoord", None) or "\n".join(getattr(item, "blokken", ()))
+            figures = [found.group(2) for found in INLINE.finditer(withheld) if found.group(1) == "cijfer"]
+            if figures:
+                yield Hit(_item_where(item, "lakken", i, "grond"),
+                          f"{item.kind} '{item.id}' withholds a figure ([[cijfer:{figures[0]}]]) as a personal policy "
+                          "opinion (5.2): a fact is no opinion", (item.id,),
+                          "publish the figure and withhold only the opinion around it, or give another ground")
+
+
+def _with_lakken(lib: Library) -> Iterator[m.Item]:
+    for kind in ("vraag", "kernboodschap"):
+        for item in lib.items(kind):
+            if item.lakken:
+                yield item
 
 
 # --- running ----------------------------------------------------------------------------------------------
@@ -530,10 +700,12 @@ def _scope(lib: Library, documents: list[str] | None) -> list[m.Document]:
 
 
 def run_checks(lib: Library, project, documents: list[str] | None = None,
-               today: dt.date | None = None) -> list[Finding]:
+               today: dt.date | None = None, least: str = "info") -> list[Finding]:
     """Run every rule that is not switched off. With `documents`, keep only findings about those
-    documents and the items they use."""
+    documents and the items they use. Rules set below `least` (a severity) are not run: a hit is at most
+    as severe as its rule."""
     severities = _severities(project)
+    levels = SEVERITIES[:SEVERITIES.index(least) + 1]
     settings = {**CHECK_DEFAULTS, **(getattr(project, "checks", None) or {})}
     ctx = Context(lib, settings, _scope(lib, documents), today or dt.date.today())
     allowed = None
@@ -542,7 +714,7 @@ def run_checks(lib: Library, project, documents: list[str] | None = None,
     findings = []
     for r in RULES:
         severity = severities[r.id]
-        if severity == OFF:
+        if severity not in levels:  # off, or below what the caller wants
             continue
         for hit in r.run(ctx):
             if allowed is not None and not allowed.intersection(hit.about):

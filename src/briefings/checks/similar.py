@@ -1,16 +1,15 @@
-"""Near-duplicate texts: every pair whose difflib ratio reaches a threshold, without comparing every pair.
+"""Near-duplicate texts: every pair whose difflib ratio reaches a threshold, without running difflib on every pair.
 
 The result is exactly that of running `difflib.SequenceMatcher(None, later, earlier, autojunk=False)`
-on every pair of texts: cheaper upper bounds of that ratio rule out most pairs first.
+on every pair of texts. difflib's matching blocks form a common subsequence, so its ratio
+2 * M / (la + lb) never exceeds 2 * LCS / (la + lb), the normalized Indel similarity that rapidfuzz
+computes in C (bit-parallel, stopping early below a cutoff). So:
 
-1. Length: ratio <= 2 * min(la, lb) / (la + lb) (difflib's real_quick_ratio). Texts are sorted by
-   length, so only a window of texts is looked at for each text.
-2. Characters: ratio <= 2 * |common characters| / (la + lb) (difflib's quick_ratio), counted with
-   one AND and a popcount of bit sets of character occurrences.
-3. Longest common subsequence: difflib's matching blocks form a common subsequence, so
-   ratio <= 2 * LCS / (la + lb). LCS comes from the bit-parallel algorithm of Hyyrö (2004) on Python
-   integers, stopping as soon as the bound cannot be reached.
-4. Only the few pairs left run difflib itself.
+1. Length: ratio <= 2 * min(la, lb) / (la + lb). Texts are sorted by length, so only a window of
+   texts is looked at for each text.
+2. rapidfuzz's Indel similarity, with the threshold as its cutoff (less a little float slack), rules
+   out all but a few pairs.
+3. Only the pairs left run difflib itself.
 
 Results can be kept between runs (see `SimilarityCache`): a pair of unchanged texts is not compared
 again, so after an edit only the changed texts are compared with the rest.
@@ -19,88 +18,73 @@ from __future__ import annotations
 
 import bisect
 import difflib
-from collections import Counter
-from typing import Iterator
 
-_EPS = 1e-9  # float slack: a bound is only trusted to rule a pair out when it is clearly below
+_EPS = 1e-9  # float slack for the length window
+_SLACK = 1e-6  # rapidfuzz and difflib round differently: the cutoff stays clearly below the threshold
 
 
 def ratio(seq1: str, seq2: str) -> float:
     return difflib.SequenceMatcher(None, seq1, seq2, autojunk=False).ratio()
 
 
-class _Text:
-    __slots__ = ("text", "length", "chars", "masks")
-
-    def __init__(self, text: str, tokens: dict):
-        self.text = text
-        self.length = len(text)
-        counts: Counter = Counter()
-        chars = 0
-        masks: dict[str, int] = {}
-        for i, ch in enumerate(text):
-            counts[ch] += 1
-            key = (ch, counts[ch])
-            bit = tokens.get(key)
-            if bit is None:
-                bit = tokens[key] = len(tokens)
-            chars |= 1 << bit
-            masks[ch] = masks.get(ch, 0) | (1 << i)
-        self.chars = chars  # the n-th occurrence of each character, as one bit each
-        self.masks = masks  # character → the positions where it occurs
-
-
-def _lcs_reaches(a: _Text, b: _Text, need: int) -> bool:
-    """Whether the longest common subsequence of a and b is at least `need` (bit-parallel, Hyyrö 2004)."""
-    if a.length > b.length:
-        a, b = b, a
-    full = (1 << b.length) - 1
-    v = full
-    masks = b.masks
-    remaining = a.length
-    for i, ch in enumerate(a.text):
-        m = masks.get(ch)
-        if m:
-            u = v & m
-            v = ((v + u) | (v - u)) & full
-        remaining -= 1
-        if i & 15 == 15 and b.length - v.bit_count() + remaining < need:
-            return False
-    return b.length - v.bit_count() >= need
-
-
-PARALLEL_MIN = 2000  # texts; fewer are compared faster than worker processes start
+PARALLEL_MIN = 2_000_000  # length-window comparisons; fewer are done faster than worker processes start
 
 
 def close_pairs(texts: list[str], threshold: float, among: set[int] | None = None) -> list[tuple[int, int]]:
     """Index pairs (i, j), i < j, whose texts may reach the threshold: every pair that does, and a few
-    that do not. With `among`, only pairs with at least one index in it. Many texts are shared out over
-    the cores (forked workers, each taking every n-th text)."""
-    tokens: dict = {}
-    prepared = [_Text(t, tokens) for t in texts]
-    order = sorted(range(len(texts)), key=lambda i: prepared[i].length)
-    job = (prepared, order, [prepared[i].length for i in order], threshold, among)
-    workers = _workers(len(texts))
+    that do not. With `among`, only pairs with at least one index in it. Many comparisons are shared
+    out over the cores (forked workers, each taking every n-th text)."""
+    if threshold > 1 or len(texts) < 2:
+        return []
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    ordered = [texts[i] for i in order]
+    lengths = [len(t) for t in ordered]
+    tasks = _windows(lengths, threshold, order, among)
+    job = (ordered, order, tasks, max(0.0, threshold - _SLACK))
+    workers = _workers(sum(hi - lo for _, lo, hi in tasks))
     if workers == 1:
-        return list(_pairs(job, 0, 1))
-    import multiprocessing
+        found = _pairs(job, 0, 1)
+    else:
+        import multiprocessing
 
-    _JOB[:] = [job]
-    try:
-        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupt) as pool:
-            parts = pool.starmap(_pairs_of_share, [(w, workers) for w in range(workers)])
-    finally:
-        _JOB.clear()
-    return [pair for part in parts for pair in part]
+        _JOB[:] = [job]
+        try:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_interrupt) as pool:
+                parts = pool.starmap(_pairs_of_share, [(w, workers) for w in range(workers)])
+        finally:
+            _JOB.clear()
+        found = [pair for part in parts for pair in part]
+    if among is not None:
+        found = [(i, j) for i, j in found if i in among or j in among]
+    return sorted(set(found))
+
+
+def _windows(lengths: list[int], threshold: float, order: list[int], among: set[int] | None
+             ) -> list[tuple[int, int, int]]:
+    """(position, lo, hi): the text at `position` (in length order) is compared with those at lo..hi-1."""
+    n = len(lengths)
+    if threshold <= 0:
+        return [(pos, pos + 1, n) for pos in range(n)]
+    grow = (2 - threshold) / threshold  # a text at most this many times longer can reach the threshold
+    if among is None or 2 * len(among) >= n:  # each pair once: every text with the longer ones after it
+        return [(pos, pos + 1, bisect.bisect_right(lengths, lengths[pos] * grow + _EPS, lo=pos + 1))
+                for pos in range(n)]
+    tasks = []  # few new texts: each with the shorter and the longer texts around it
+    for pos, i in enumerate(order):
+        if i in among:
+            lo = bisect.bisect_left(lengths, lengths[pos] / grow - _EPS, hi=pos)
+            hi = bisect.bisect_right(lengths, lengths[pos] * grow + _EPS, lo=pos + 1)
+            tasks += [(pos, lo, pos), (pos, pos + 1, hi)]
+    return tasks
 
 
 _JOB: list = []
 
 
-def _workers(n_texts: int) -> int:
+def _workers(comparisons: int) -> int:
     from briefings.content.parallel import cores
 
-    return 1 if n_texts < PARALLEL_MIN else max(1, min(cores(), 8))
+    return 1 if comparisons < PARALLEL_MIN else max(1, min(cores(), 8))
 
 
 def _ignore_interrupt() -> None:
@@ -111,36 +95,24 @@ def _ignore_interrupt() -> None:
 
 
 def _pairs_of_share(share: int, shares: int) -> list[tuple[int, int]]:
-    return list(_pairs(_JOB[0], share, shares))
+    return _pairs(_JOB[0], share, shares)
 
 
-def _pairs(job, share: int, shares: int) -> Iterator[tuple[int, int]]:
-    prepared, order, lengths, threshold, among = job
-    for pos in range(share, len(order), shares):
+def _pairs(job, share: int, shares: int) -> list[tuple[int, int]]:
+    from rapidfuzz.distance import Indel
+    from rapidfuzz.process import extract
+
+    ordered, order, tasks, cutoff = job
+    found = []
+    for pos, lo, hi in tasks[share::shares]:
+        if hi <= lo:
+            continue
         i = order[pos]
-        a = prepared[i]
-        la = a.length
-        if threshold <= 0:
-            end = len(order)
-        else:
-            end = bisect.bisect_right(lengths, la * (2 - threshold) / threshold + _EPS, lo=pos + 1)
-        for k in range(pos + 1, end):
-            j = order[k]
-            if among is not None and i not in among and j not in among:
-                continue
-            b = prepared[j]
-            total = la + b.length
-            if total == 0:
-                yield (min(i, j), max(i, j))
-                continue
-            if 2 * min(la, b.length) < threshold * total - _EPS:
-                continue
-            if 2 * (a.chars & b.chars).bit_count() < threshold * total - _EPS:
-                continue
-            need = int(threshold * total / 2 - _EPS)  # LCS below this cannot reach the threshold
-            if need > 0 and not _lcs_reaches(a, b, need):
-                continue
-            yield (min(i, j), max(i, j))
+        for _, _, k in extract(ordered[pos], ordered[lo:hi], scorer=Indel.normalized_similarity,
+                               score_cutoff=cutoff, limit=None):
+            j = order[lo + k]
+            found.append((min(i, j), max(i, j)))
+    return found
 
 
 def similar_pairs(texts: list[str], threshold: float, cache: "SimilarityCache | None" = None

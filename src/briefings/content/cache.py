@@ -12,7 +12,8 @@ modules), pydantic or Python change. A file changed in the last RACY_SECONDS is 
 
 By default only libraries of at least AUTO_MIN_FILES files use it: smaller ones parse in less time
 than the cache takes to read. BRIEFINGS_CACHE=0 switches it off, BRIEFINGS_CACHE=1 on for any size;
-BRIEFINGS_CACHE_DIR moves it. The near-duplicate check keeps its comparisons in the same place.
+BRIEFINGS_CACHE_DIR moves it. The near-duplicate check keeps its comparisons in the same place, and
+the document templates their compiled code (see assemble).
 """
 from __future__ import annotations
 
@@ -62,6 +63,19 @@ def _code_key() -> str:
 def enabled(n_files: int) -> bool:
     setting = _setting()
     return not (setting in ("0", "off", "no", "false") or (setting == "auto" and n_files < AUTO_MIN_FILES))
+
+
+def code_cache_folder(name: str) -> Path | None:
+    """A folder of compiled code (templates) for this version of briefings; None when caching is off.
+    Not tied to a library's size: compiling a template costs more than reading it back."""
+    if _setting() in ("0", "off", "no", "false"):
+        return None
+    return _folder() / f"{name}-{_code_key()}"
+
+
+def cache_folder(root: Path) -> Path:
+    """The folder of the caches of a content root (for caches that key themselves, such as the search index)."""
+    return _folder() / hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
 
 
 def cache_file(root: Path, name: str) -> Path:

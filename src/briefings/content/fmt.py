@@ -19,8 +19,8 @@ import yaml
 from pydantic import BaseModel
 
 from briefings.content import model as m
-from briefings.errors import BriefingsError, ContentError, Location
-from briefings.content.load import SUFFIXES, content_files, display_path, model_in
+from briefings.errors import BriefingsError, ContentError, Location, PathError, not_utf8
+from briefings.content.load import SUFFIXES, content_files, display_path, inside_root, model_in, outside_error
 from briefings.writers.files import write_text_atomic
 from briefings.content.yamlpos import load_yaml
 
@@ -519,8 +519,8 @@ def format_file(path: Path, folder: str | None, check: bool = False) -> bool:
     try:
         raw = path.read_bytes()
         text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+    except UnicodeDecodeError:
+        raise not_utf8(shown, raw) from None
     except OSError as exc:
         raise ContentError(f"cannot read file: {exc.strerror}", Location(shown)) from None
     formatted = format_text(text, folder, shown)
@@ -543,14 +543,16 @@ def _folder_of(path: Path, content_root: Path) -> str | None:
     return folder if folder in m.KINDS else None
 
 
-def targets(content_root: Path, paths: typing.Sequence[str | Path] = ()) -> list[tuple[str | None, Path]]:
-    """(folder, path) of every file to format: the given files and folders, or the whole content folder."""
+def targets(content_root: Path, paths: typing.Sequence[str | Path] = (),
+            outside: list[str] | None = None) -> list[tuple[str | None, Path]]:
+    """(folder, path) of every file to format: the given files and folders, or the whole content folder
+    (whose links to files outside it are listed in `outside`, not returned)."""
     content_root = Path(content_root)
     if not paths:
         if not content_root.is_dir():
             raise ContentError(f"content folder not found: {display_path(content_root)}",
                                Location(display_path(content_root)))
-        return content_files(content_root)
+        return content_files(content_root, outside)
     found: list[tuple[str | None, Path]] = []
     for given in map(Path, paths):
         if given.is_dir():
@@ -570,13 +572,21 @@ def targets(content_root: Path, paths: typing.Sequence[str | Path] = ()) -> list
 def format_paths(content_root: Path, paths: typing.Sequence[str | Path] = (), check: bool = False) -> FmtReport:
     """Format the given files (default: all content files). Errors are collected per file, never half-written."""
     report = FmtReport()
-    for folder, path in targets(content_root, paths):
+    real_root = os.path.realpath(content_root)
+    outside: list[str] = []
+    for folder, path in targets(content_root, paths, outside):
         report.checked += 1
         try:
+            if not inside_root(real_root, path):  # read nothing outside the root, write nothing there
+                raise PathError("outside the content folder; fmt formats content files only",
+                                Location(display_path(path)),
+                                f"give a file or folder in {display_path(content_root)} (a link to a file "
+                                "outside it is not followed)")
             if format_file(path, folder, check):
                 report.changed.append(path)
         except BriefingsError as exc:
             report.errors.append(exc)
+    report.errors.extend(outside_error(path) for path in outside)
     return report
 
 
@@ -590,3 +600,31 @@ def run(content_root: Path, paths: typing.Sequence[str] = (), check: bool = Fals
     if report.errors:
         return 1
     return 1 if check and report.changed else 0
+
+
+def set_values(text: str, changes: typing.Sequence[tuple[tuple, object]], folder: str | None = None,
+               shown: str = "<text>") -> str:
+    """The file's text with the values at key paths replaced, comments kept, in canonical form.
+
+    A path is a tuple of keys and list indexes from the top ("blokken", 2); a new key goes last in its
+    mapping and takes its place in the canonical key order. Used by imports that edit the library.
+    """
+    from ruamel.yaml.error import YAMLError
+
+    rt = _yaml()
+    buffer = io.StringIO()
+    try:
+        tree = rt.load(text)
+        for path, value in changes:
+            container = tree
+            for key in path[:-1]:
+                container = container[key]
+            if path[-1] in container if isinstance(container, dict) else path[-1] < len(container):
+                _restyle(container, path[-1], _styled(value, 2 * len(path)))
+            else:
+                container[path[-1]] = _styled(value, 2 * len(path))
+        rt.dump(tree, buffer)
+    except YAMLError as exc:
+        raise FormatError(f"cannot update: ruamel.yaml: {str(exc).splitlines()[0]}", Location(shown, 1, 1),
+                          "the file was left unchanged") from None
+    return format_text(_tidy(buffer.getvalue()), folder, shown)

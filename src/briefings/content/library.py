@@ -1,6 +1,7 @@
 """Stage 2: index the loaded items by id and resolve every reference."""
 from __future__ import annotations
 
+import bisect
 import functools
 import os
 import re
@@ -16,9 +17,21 @@ from briefings.errors import BriefingsError, DuplicateIdError, ErrorGroup, Locat
 from briefings.content.load import FREEZE_MIN_FILES, Content, building, load_content
 from briefings.content.positions import locate, raw_of, remember
 
-INLINE = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
+# An id holds no '[': a text with many unfinished "[[kind:" is then scanned in linear time, not quadratic.
+INLINE = re.compile(r"\[\[([a-z]+):([^\[\]\|\s]+)\]\]")
 INLINE_KINDS = {"cijfer", "vraag", "bijlage", "maatregel", "bron", "aanbeveling", "persoon", "document",
-                "toezegging", "thema", "prestatieafspraak"}
+                "toezegging", "thema", "prestatieafspraak", "antwoord"}
+INLINE_TARGET = {"antwoord": "vraag"}  # [[antwoord:id]] includes the answer of question id
+
+
+def target_kind(kind: str) -> str:
+    """The kind of item an inline reference of this kind points at."""
+    return INLINE_TARGET.get(kind, kind)
+
+
+def reuses(link: "Link") -> bool:
+    """Whether a link takes over another question's answer (antwoord_van, or [[antwoord:id]] inline)."""
+    return link.kind == "antwoord" or link.field == "antwoord_van"
 
 
 INCLUDED = ("bestand", "inhoud")  # Link.loc of a reference inside the text of an included file
@@ -150,20 +163,38 @@ def _walk_to(lines: list[str], pos, text: str, start: int) -> tuple[int, int] | 
     """(line, col) of text[start] in the source, by counting non-blank characters from the value's start.
 
     Folding (`>`, plain and quoted multi-line scalars) and indentation change only whitespace,
-    so the n-th non-blank character of the text is the n-th non-blank character of the value."""
-    target = sum(1 for c in text[:start] if not c.isspace())
+    so the n-th non-blank character of the text is the n-th non-blank character of the value.
+    The walk is done once per value and kept: a text with thousands of references is not walked again
+    for each of them."""
+    key = (id(lines), id(text), pos)
+    walked = _WALKED.get(key)
+    if walked is None or walked[0] is not lines or walked[1] is not text:
+        nonblank = [i for i, char in enumerate(text) if not char.isspace()]
+        if len(_WALKED) >= 64:
+            _WALKED.clear()
+        walked = _WALKED[key] = (lines, text, nonblank, _coordinates(lines, pos, len(nonblank) + 1))
+    target = bisect.bisect_left(walked[2], start)  # the non-blank characters before text[start]
+    coordinates = walked[3]
+    return coordinates[target] if target < len(coordinates) else None
+
+
+_WALKED: dict[tuple, tuple] = {}  # (lines, text, position) → what _walk_to needs; the objects are kept, so ids stay
+
+
+def _coordinates(lines, pos, limit: int) -> list[tuple[int, int]]:
+    """(line, col) of the n-th non-blank character of the value at pos, for n up to limit."""
     if pos.style in ("|", ">"):
         line, col = pos.line, 0  # the text starts on the line after the indicator
     else:
         line, col = pos.line - 1, pos.col - 1 + (pos.style in ("'", '"'))
-    count = 0
-    while line < len(lines):
+    count, found = 0, []
+    while line < len(lines) and len(found) < limit:
         source = lines[line]
         while col < len(source):
             char = source[col]
             if not char.isspace():
-                if count == target:
-                    return line + 1, col + 1
+                if count == len(found):
+                    found.append((line + 1, col + 1))
                 if pos.style == "'" and source.startswith("''", col):
                     col += 1  # '' stands for one quote
                 elif pos.style == '"' and char == "\\":
@@ -172,7 +203,7 @@ def _walk_to(lines: list[str], pos, text: str, start: int) -> tuple[int, int] | 
                 count += 1
             col += 1
         line, col = line + 1, 0
-    return None
+    return found
 
 
 def _walk_fields(cls: type[BaseModel]) -> list[tuple[str, str | None, bool, bool]]:
@@ -280,6 +311,7 @@ class Library:
         with building(freeze=len(content.paths) >= FREEZE_MIN_FILES):
             self._index(errors)
             self._resolve(errors)
+            self._refuse_cycles(errors)
         if errors:
             raise errors[0] if len(errors) == 1 else ErrorGroup(errors)
 
@@ -301,6 +333,14 @@ class Library:
                 self.bijlage_ids.update(b.id for b in item.bijlagen)
 
     def _resolve(self, errors: list[BriefingsError]) -> None:
+        hints: dict[tuple[str, str], str | None] = {}  # one hint per unknown target, however often it is named
+
+        def hint(kind: str, target: str) -> str | None:
+            if (kind, target) not in hints:
+                candidates = [i.id for i in self.by_kind.get(target_kind(kind), ())]
+                hints[kind, target] = did_you_mean(target, candidates)
+            return hints[kind, target]
+
         for item in self.content.items:
             if self.by_id.get(item.id) is not item:
                 continue
@@ -322,17 +362,43 @@ class Library:
                     made.append(link)
                     continue
                 target = self.by_id.get(link.target)
-                if target is None or target.kind != link.kind:
-                    candidates = [i.id for i in self.by_kind.get(link.kind, ())]
-                    what = f"unknown {link.kind} '{link.target}'"
+                if target is None or target.kind != target_kind(link.kind):
+                    what = f"unknown {target_kind(link.kind)} '{link.target}'"
                     if target is not None:
                         what += f" ('{link.target}' is a {target.kind})"
                     errors.append(ReferenceError_(f"{link.field}: {what}", link.location,
-                                                  did_you_mean(link.target, candidates)))
+                                                  hint(link.kind, link.target)))
                     continue
                 self.links.append(link)
                 made.append(link)
                 self.incoming[link.target].append(link)
+
+    def _refuse_cycles(self, errors: list[BriefingsError]) -> None:
+        """Documents that include each other (or themselves) as attachments: each would hold the other forever."""
+        includes = {doc.id: [link for link in self.refs.get(doc.id, ()) if link.kind == "document" and not link.inline]
+                    for doc in self.by_kind.get("document", ())}
+        state: dict[str, int] = {}  # 1: on the path being followed, 2: done
+        for start in includes:
+            if start in state:
+                continue
+            path, pending = [start], [iter(includes[start])]
+            state[start] = 1
+            while pending:  # depth first, without recursion: a chain of includes may be long
+                link = next(pending[-1], None)
+                if link is None:
+                    state[path.pop()] = 2
+                    pending.pop()
+                elif state.get(link.target) == 1:
+                    cycle = path[path.index(link.target):] + [link.target]
+                    what = (f"document '{link.target}' includes itself" if len(cycle) == 2
+                            else f"documents include each other: {' → '.join(cycle)}")
+                    errors.append(ReferenceError_(f"{link.field}: {what}", link.location,
+                                                  "an attachment may hold another document, but not one that "
+                                                  "holds this one"))
+                elif link.target in includes and link.target not in state:
+                    state[link.target] = 1
+                    path.append(link.target)
+                    pending.append(iter(includes[link.target]))
 
     # -- queries ------------------------------------------------------------
 
@@ -364,6 +430,23 @@ class Library:
     def measures_for(self, aanbeveling_id: str) -> list[m.Maatregel]:
         return [link.source for link in self.incoming.get(aanbeveling_id, ())
                 if isinstance(link.source, m.Maatregel) and link.field == "naar_aanleiding_van"]
+
+    def answer_sources(self, vraag: m.Vraag) -> list[m.Vraag]:
+        """The questions whose answers this one takes over, directly or through them (cycles stop)."""
+        found: dict[str, m.Vraag] = {}
+        queue = [vraag]
+        for current in queue:
+            for link in self.refs.get(current.id, ()):
+                target = self.by_id.get(link.target)
+                if reuses(link) and isinstance(target, m.Vraag) and target.id not in found and target is not vraag:
+                    found[target.id] = target
+                    queue.append(target)
+        return list(found.values())
+
+    def reused_by(self, vraag: m.Vraag) -> list[m.Vraag]:
+        """The questions that take over this question's answer (directly)."""
+        return list({link.source.id: link.source for link in self.incoming.get(vraag.id, ())
+                     if reuses(link) and isinstance(link.source, m.Vraag)}.values())
 
     def cijfer_bron(self, cijfer: m.Cijfer) -> m.Bron | None:
         return self.by_id.get(cijfer.bron) if cijfer.bron else None
@@ -404,7 +487,7 @@ class Library:
             if link.kind == "bijlage":
                 continue
             target = self.by_id.get(link.target)
-            if target is not None and (is_document or link.kind in _FOLLOW):
+            if target is not None and (is_document or link.kind in _FOLLOW or reuses(link)):
                 pulled.append(target)
         if is_document:
             pulled += self._overview_items(item)

@@ -10,20 +10,12 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from briefings.content import model as m
-from briefings.errors import BriefingsError, ContentError, ErrorGroup, Location, PathError, did_you_mean
+from briefings.errors import (BriefingsError, ContentError, ErrorGroup, Location, PathError, did_you_mean,
+                              display_path, not_utf8)
 from briefings.content.positions import attach, keep_packed, locate
 from briefings.content.yamlpos import PosDict, load_yaml, position_of
 
 SUFFIXES = (".yaml", ".yml")
-
-
-def display_path(path: Path) -> str:
-    """A path as the user wants to read it: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
 
 
 def safe_join(root: Path, relative: str, where: Location | None = None) -> Path:
@@ -36,6 +28,9 @@ def safe_join(root: Path, relative: str, where: Location | None = None) -> Path:
         raise PathError(f"absolute path '{relative}' is not allowed", where, hint)
     target = (root / relative).resolve()
     if not target.is_relative_to(root.resolve()):
+        if os.path.normpath(root / relative).startswith(os.path.join(os.path.normpath(root), "")):
+            raise PathError(f"path '{relative}' escapes the content folder {shown} through a link; not read",
+                            where, "copy the file into the content folder instead of linking to it")
         raise PathError(f"path '{relative}' escapes the content folder {shown}", where, hint)
     return target
 
@@ -131,8 +126,8 @@ def parse_file(path: Path | str, folder: str, shown: str | None = None):
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
-    except UnicodeDecodeError as exc:
-        raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+    except UnicodeDecodeError:
+        raise not_utf8(shown, Path(path).read_bytes()) from None
     except OSError as exc:
         raise ContentError(f"cannot read file: {exc.strerror}", Location(shown)) from None
     raw = load_yaml(text, shown)
@@ -159,17 +154,20 @@ def parse_file(path: Path | str, folder: str, shown: str | None = None):
     return obj
 
 
-def content_files(root: Path) -> list[tuple[str, Path]]:
-    """(folder, path) for every content file, in a stable order."""
-    return [(folder, Path(path)) for folder, path in _content_paths(root)]
+def content_files(root: Path, outside: list[str] | None = None) -> list[tuple[str, Path]]:
+    """(folder, path) for every content file, in a stable order (links to files outside the root: see
+    _content_paths)."""
+    return [(folder, Path(path)) for folder, path in _content_paths(root, outside)]
 
 
-def _content_paths(root: Path) -> list[tuple[str, str]]:
+def _content_paths(root: Path, outside: list[str] | None = None) -> list[tuple[str, str]]:
     """(folder, path as text) for every content file: files of a folder by name, then its subfolders
-    by name. Hidden files and folders are left out. (Text, not Path: a large library has many.)"""
+    by name. Hidden files and folders are left out. (Text, not Path: a large library has many.)
+    Links to files outside the root are left out too, and listed in `outside` when given."""
     found: list[tuple[str, str]] = []
+    real_root = os.path.realpath(root)
 
-    def walk(folder: str, directory: str) -> None:
+    def walk(folder: str, directory: str, linked: bool) -> None:
         try:
             entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
         except (FileNotFoundError, NotADirectoryError):
@@ -183,13 +181,30 @@ def _content_paths(root: Path) -> list[tuple[str, str]]:
                 if not entry.is_symlink():  # as os.walk: a linked folder is not followed
                     subfolders.append(entry.path)
             elif name.endswith(SUFFIXES):
+                if (linked or entry.is_symlink()) and not inside_root(real_root, entry.path):
+                    if outside is not None:
+                        outside.append(entry.path)
+                    continue
                 found.append((folder, entry.path))
         for sub in subfolders:
-            walk(folder, sub)
+            walk(folder, sub, linked)
 
     for folder in m.KINDS:
-        walk(folder, os.path.join(str(root), folder))
+        directory = os.path.join(str(root), folder)
+        walk(folder, directory, os.path.islink(directory))
     return found
+
+
+def inside_root(real_root: str, path) -> bool:
+    """Whether path, with every link resolved, lies in the content root (itself resolved)."""
+    real = os.path.realpath(path)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def outside_error(path: str) -> PathError:
+    """A content file that is a link to a file outside the content root: refused unread."""
+    return PathError("reached through a link that leads outside the content folder; not read", Location(display_path(path)),
+                     "copy the file into the content folder instead of linking to it")
 
 
 FREEZE_MIN_FILES = 500
@@ -232,7 +247,9 @@ def load_content(root: Path, save_cache: bool = True) -> Content:
                 did_you_mean(p.name, m.KINDS) or f"folders are: {', '.join(m.KINDS)}",
             )
         )
-    files = _content_paths(root)
+    outside: list[str] = []
+    files = _content_paths(root, outside)
+    errors.extend(outside_error(path) for path in outside)
     from briefings.content.cache import ParseCache
 
     with building(freeze=len(files) >= FREEZE_MIN_FILES):
@@ -273,8 +290,8 @@ def read_include(root: Path, bijlage: m.Bijlage) -> None:
                            "bestand must be a Markdown text file")
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ContentError(f"file is not UTF-8 text ({exc.reason} at byte {exc.start})", Location(shown, 1, 1))
+    except UnicodeDecodeError:
+        raise not_utf8(shown, data) from None
     bijlage._inhoud = text.removeprefix("\ufeff")
     bijlage._inhoud_pad = shown
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 
 class Ref:
@@ -47,16 +47,40 @@ def refs(kind: str):
 
 
 Status = Literal["concept", "afgestemd", "definitief"]
+DocumentStatus = Literal["concept", "afgestemd", "definitief", "verzonden"]
+FINAL = ("definitief", "verzonden")  # document statuses that carry no "Concept" marking
 Classificatie = Literal["openbaar", "intern", "vertrouwelijk"]
 Pijler = Literal["inclusie", "diversiteit", "overkoepelend"]
 
 CLASSIFICATIE_NIVEAU = {"openbaar": 0, "intern": 1, "vertrouwelijk": 2}
 
+# The grounds of the Woo (Wet open overheid) on which a fragment may be withheld: article, paragraph, point.
+WOO_GRONDEN = {
+    "5.1.1a": "eenheid van de Kroon",
+    "5.1.1b": "veiligheid van de Staat",
+    "5.1.1c": "vertrouwelijk verstrekte bedrijfs- en fabricagegegevens",
+    "5.1.1d": "bijzondere persoonsgegevens",
+    "5.1.1e": "nationale identificatienummers",
+    "5.1.2a": "betrekkingen met andere staten en internationale organisaties",
+    "5.1.2b": "economische of financiële belangen van de Staat",
+    "5.1.2c": "opsporing en vervolging van strafbare feiten",
+    "5.1.2d": "inspectie, controle en toezicht door bestuursorganen",
+    "5.1.2e": "persoonlijke levenssfeer",
+    "5.1.2f": "concurrentiegevoelige bedrijfs- en fabricagegegevens",
+    "5.1.2g": "milieu",
+    "5.1.2h": "beveiliging van personen en bedrijven",
+    "5.1.2i": "goed functioneren van de Staat en bestuursorganen",
+    "5.2": "persoonlijke beleidsopvattingen in documenten voor intern beraad",
+}
+WooGrond = Literal[tuple(WOO_GRONDEN)]  # type: ignore[valid-type]
+WooBesluitSoort = Literal["openbaar", "deels openbaar", "niet openbaar"]
+
 
 class Model(BaseModel):
     # defer_build: validators are built on first use, so commands that validate nothing (--help, a check
     # from the parse cache, a no-op build) do not pay for building them at import
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, validate_default=False, defer_build=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False, validate_default=False, defer_build=True,
+                              allow_inf_nan=False)  # "nan" or "inf" as text: never "NaN%" in a document
 
 
 class Item(Model):
@@ -202,11 +226,27 @@ class Beoordeling(Model):
     vingerafdruk: str = Field(pattern=r"^[0-9a-f]{16}$")
 
 
+class Lakking(Model):
+    """A fragment withheld from a Woo publication on a ground of the Woo; the ground code stands in its place."""
+
+    grond: WooGrond = Field(description="Woo ground, e.g. 5.2, 5.1.2e, 5.1.2i.")
+    reden: str = Field(description="Why it is withheld, in a sentence.")
+    tekst: str | None = Field(default=None, description=(
+        "The fragment exactly as it stands in the text (a sentence or bullet, references as typed). "
+        "Without tekst and blok the whole answer is withheld."))
+    blok: int | None = Field(default=None, ge=1, description="Key messages: withhold this block as a whole (1 = first).")
+
+
 class Vraag(Item):
     kind: ClassVar[str] = "vraag"
     folder: ClassVar[str] = "vragen"
     vraag: Markdown
-    antwoord: Markdown
+    antwoord: Markdown = Field(description=(
+        "The answer. With antwoord_van it may be left out, or hold lines of its own after the answer taken "
+        "over; [[antwoord:id]] includes another answer at that place."))
+    antwoord_van: Annotated[str, Ref("vraag")] | None = Field(default=None, description=(
+        "Take over the answer of this question (one source of truth): the built text is that answer, "
+        "rendered for the document it lands in."))
     themas: refs("thema") = []
     bronnen: refs("bron") = []
     maatregelen: refs("maatregel") = []
@@ -217,9 +257,18 @@ class Vraag(Item):
     beoordeling: Beoordeling | None = None
     embargo: dt.date | None = Field(default=None, description="Not public before this date.")
     notitie: str | None = Field(default=None, description="Internal note; never exported.")
+    lakken: list[Lakking] = Field(default=[], description="Fragments withheld from a Woo publication.")
 
     def label(self) -> str:
         return self.vraag.strip().splitlines()[0]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _answer_taken_over(cls, data):
+        """antwoord may be left out when antwoord_van names the answer taken over."""
+        if isinstance(data, dict) and "antwoord" not in data and data.get("antwoord_van"):
+            return {**data, "antwoord": ""}
+        return data
 
 
 class Kernboodschap(Item):
@@ -231,6 +280,7 @@ class Kernboodschap(Item):
     status: Status
     classificatie: Classificatie
     embargo: dt.date | None = None
+    lakken: list[Lakking] = Field(default=[], description="Fragments or blocks withheld from a Woo publication.")
 
 
 # --- people and commitments ----------------------------------------------------
@@ -310,6 +360,23 @@ class Onderdeel(Model):
     onderdelen: list[Onderdeel] = []
 
 
+class WooBesluit(Model):
+    """The Woo decision on a document: published as a whole, in part, or not at all."""
+
+    besluit: WooBesluitSoort
+    datum: dt.date = Field(description="Date of the decision.")
+    kenmerk: str = Field(description="Reference of the Woo request or of the active publication.")
+    gronden: list[WooGrond] = Field(default=[], description="Grounds for withholding the whole document (niet openbaar).")
+    toelichting: str | None = None
+
+
+class Verzending(Model):
+    """When a document was sent, and the git commit its content was sent from."""
+
+    datum: dt.date
+    commit: str = Field(pattern=r"^[0-9a-f]{40}$", description="The git commit of what was sent.")
+
+
 class Document(Item):
     kind: ClassVar[str] = "document"
     folder: ClassVar[str] = "documenten"
@@ -318,15 +385,18 @@ class Document(Item):
     datum: dt.date
     kenmerk: str | None = None
     classificatie: Classificatie
-    status: Status
+    status: DocumentStatus = Field(description="concept → afgestemd → definitief → verzonden (set by `briefings verzend`).")
     auteur: str = "Bureau Inclusie en Diversiteit"
     onderwerp: str | None = None
     trefwoorden: list[str] = []
     embargo: dt.date | None = None
     inhoudsopgave: bool = Field(default=False, description=(
         "A table of contents after the title, with an entry and page number per heading (DOCX and PDF)."))
+    woo: WooBesluit | None = Field(default=None, description="The Woo decision: how `build --woo` publishes it.")
     bijlagen: list[Bijlage] = []
     onderdelen: list[Onderdeel] = []
+    verzending: Verzending | None = Field(default=None, description=(
+        "Recorded by `briefings verzend`: a build of a sent document rebuilds this commit's version."))
 
 
 class Annotatie(Document):

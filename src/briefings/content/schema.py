@@ -48,7 +48,6 @@ def write_schemas(out: str) -> list[Path]:
     from briefings.writers.files import write_text_atomic
 
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name in [*SCHEMAS, "document"]:
         path = folder / f"{name}.schema.json"

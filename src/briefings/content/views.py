@@ -79,6 +79,26 @@ def table(columns: list[str], rows: list[list], width: int = 160) -> str:
     return "\n".join(out)
 
 
+def reuse(lib: Library, vraag: m.Vraag) -> dict:
+    """Which answers this one takes over, which questions take it over, and the documents it lands in."""
+    users = lib.reused_by(vraag)
+    return {
+        "takes_over": [q.id for q in lib.answer_sources(vraag)],
+        "taken_over_by": [q.id for q in users],
+        "documents": [d.id for d in lib.documents() if any(x is vraag for x in lib.uses(d))],
+    }
+
+
+def _reuse_lines(lib: Library, vraag: m.Vraag) -> list[str]:
+    info = reuse(lib, vraag)
+    out = []
+    if info["takes_over"]:
+        out.append(f"  takes over the answer of: {', '.join(info['takes_over'])}")
+    out.append(f"  answer taken over by: {', '.join(info['taken_over_by']) or 'nothing'}")
+    out.append(f"  in documents: {', '.join(info['documents']) or 'none'}")
+    return out
+
+
 def describe(lib: Library, item: m.Item) -> dict:
     data = item.model_dump(mode="json", exclude_none=True)
     for key in ("bevindingen", "aanbevelingen", "cijfers", "doelen"):
@@ -93,6 +113,7 @@ def describe(lib: Library, item: m.Item) -> dict:
         "refers_to": [{"field": link.field, "kind": link.kind, "id": link.target} for link in lib.outgoing(item)],
         "referred_by": [{"kind": link.source.kind, "id": link.source.id, "field": link.field,
                          "location": str(link.location)} for link in lib.incoming.get(item.id, ())],
+        **({"reuse": reuse(lib, item)} if isinstance(item, m.Vraag) else {}),
     }
 
 
@@ -112,6 +133,8 @@ def show_item(lib: Library, item_id: str, fmt: str = "text") -> str:
             out += [f"    {ln}" for ln in value.rstrip().splitlines()]
         else:
             out.append(f"  {key}: {value}")
+    if isinstance(item, m.Vraag):
+        out += _reuse_lines(lib, item)
     if isinstance(item, m.Aanbeveling):
         measures = lib.measures_for(item.id)
         out.append(f"  answered by: {', '.join(x.id for x in measures) or '(no measure)'}")

@@ -5,6 +5,8 @@ position of each entry so that validation errors can name a line and column.
 """
 from __future__ import annotations
 
+import math
+
 import yaml
 
 from briefings.errors import ContentError, Location
@@ -130,7 +132,15 @@ _SCALARS = {tag: yaml.SafeLoader.yaml_constructors[tag] for tag in (
     "tag:yaml.org,2002:timestamp")}
 _SCALAR_NAMES = {"tag:yaml.org,2002:timestamp": "date", "tag:yaml.org,2002:int": "whole number",
                  "tag:yaml.org,2002:float": "number"}
+_FLOAT = "tag:yaml.org,2002:float"
 _BUSY = object()
+
+# Aliases (*name) reuse what an anchor (&name) holds. Loading shares the object, but anything that walks or
+# prints the data sees it expanded, so a 1 KB file of nested aliases could stand for billions of values.
+# A file may use aliases only within these limits, whatever field they are in.
+MAX_ALIASES = 1_000  # alias uses per file
+MAX_ALIAS_VALUES = 10_000  # values that the aliases stand for, all together
+MAX_ALIAS_CHARS = 1_000_000  # characters of text that the aliases stand for, all together
 
 
 def _build(loader: _Loader, node):
@@ -143,10 +153,14 @@ def _build(loader: _Loader, node):
         if scalar is None:
             return loader.construct_object(node, deep=True)
         try:
-            return scalar(loader, node)
+            value = scalar(loader, node)
         except (ValueError, OverflowError) as exc:  # 2024-02-30, or a number too large
             what = _SCALAR_NAMES.get(tag, tag)
-            raise _error(loader, node.start_mark, f"'{node.value}' is not a valid {what}: {exc}")
+            raise _error(loader, node.start_mark, f"'{node.value:.40}' is not a valid {what}: {exc}")
+        if tag == _FLOAT and not math.isfinite(value):  # .nan, .inf: "NaN%" must never reach a document
+            raise _error(loader, node.start_mark, f"'{node.value:.40}' is not a finite number",
+                         "give a number like 55 or 12.5")
+        return value
     built = loader.built.get(node)
     if built is _BUSY:
         raise _error(loader, node.start_mark, "an alias refers to the mapping or list that holds it")
@@ -197,6 +211,52 @@ def _construct_sequence(loader: _Loader, node):
     return data
 
 
+class _AliasBudget:
+    """Counts what the aliases in a composed file stand for, before anything expands them (MAX_ALIAS_*).
+
+    Linear in the nodes the file holds: what each node stands for is measured once."""
+
+    def __init__(self, loader):
+        self.loader = loader
+        self.measured: dict[int, tuple[int, int]] = {}  # id(node) → (values, characters) it stands for
+        self.aliases = self.values = self.chars = 0
+
+    def measure(self, node, depth: int) -> tuple[int, int]:
+        key = id(node)
+        known = self.measured.get(key)
+        if known is not None:
+            if known is not _BUSY:  # a recursive alias is _build's to report
+                self._spend(node, known)
+            return known if known is not _BUSY else (1, 0)
+        if isinstance(node, yaml.ScalarNode):
+            size = (1, len(node.value))
+        elif depth > MAX_DEPTH:  # _build reports the nesting
+            size = (1, 0)
+        else:
+            self.measured[key] = _BUSY
+            values, chars = 1, 0
+            children = node.value if isinstance(node, yaml.SequenceNode) else (
+                child for pair in node.value for child in pair)
+            for child in children:
+                v, c = self.measure(child, depth + 1)
+                values, chars = values + v, chars + c
+            size = (values, chars)
+        self.measured[key] = size
+        return size
+
+    def _spend(self, node, size: tuple[int, int]) -> None:
+        self.aliases += 1
+        self.values += size[0]
+        self.chars += size[1]
+        for used, limit, what in ((self.aliases, MAX_ALIASES, "alias uses"),
+                                  (self.values, MAX_ALIAS_VALUES, "values"),
+                                  (self.chars, MAX_ALIAS_CHARS, "characters")):
+            if used > limit:
+                raise _error(self.loader, node.start_mark,
+                             f"alias expansion exceeds {limit:,} {what}, the limit for aliases in one file",
+                             "write the values out instead of repeating an '&anchor' through '*aliases'")
+
+
 def _refuse_tag(loader: _Loader, suffix, node):
     raise _error(loader, node.start_mark, f"tag '{node.tag}' is not allowed; content files hold plain data only")
 
@@ -207,6 +267,110 @@ for _cls in (_Loader, _PyLoader):
     _cls.add_constructor(_SEQ, _construct_sequence)
     _cls.add_multi_constructor("", _refuse_tag)
     _cls.add_multi_constructor("tag:yaml.org,2002:python/", _refuse_tag)
+
+
+# -- plain files straight from libyaml's events -----------------------------------------------------------
+#
+# Content files are plain: mappings, lists and scalars, without anchors, merge keys or tags. Those are built
+# from the parser's events directly, without a node graph, resolving plain scalars as the node path does
+# (YAML 1.1: yes/no/on/off are booleans, 010 is octal, 2024-07-04 a date). Anything else, and every error,
+# goes through the node path, so messages and positions stay exactly as they are.
+
+_COMPOSE = object()  # the file needs the node path
+_RESOLVERS = yaml.SafeLoader.yaml_implicit_resolvers
+_MAP_TAGS = (None, "!", _MAP)
+_SEQ_TAGS = (None, "!", _SEQ)
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain_scalar(loader, event):
+    tag, value = event.tag, event.value
+    if tag is None or tag == "!":
+        if not event.implicit[0]:  # quoted or block text: a string
+            return value
+        for candidate, pattern in _RESOLVERS.get(value[:1], ()):
+            if pattern.match(value):
+                tag = candidate
+                break
+        else:
+            return value
+    if tag == _STR:
+        return value
+    construct = _SCALARS.get(tag)
+    if construct is None:  # a merge key, or a tag the node path refuses
+        raise _NotPlain
+    built = construct(loader, yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style))
+    if tag == _FLOAT and not math.isfinite(built):  # refused there, with its message
+        raise _NotPlain
+    return built
+
+
+def _load_plain(text: str, path: str):
+    """The loaded data of a plain file, as the node path builds it; _COMPOSE when it is not plain or not valid."""
+    from yaml.events import (DocumentEndEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent,
+                             SequenceStartEvent, StreamEndEvent)
+
+    loader = _Loader(text, path)
+    get = loader.get_event
+    try:
+        get()  # the stream starts
+        if type(get()) is StreamEndEvent:  # no document at all
+            return None
+        stack: list[list] = []  # per open collection: [object, is a mapping, key, packed key position]
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is ScalarEvent:
+                if event.anchor is not None:
+                    raise _NotPlain
+                mark = event.start_mark
+                value = _plain_scalar(loader, event)
+                packed = (min(mark.line + 1, _LINE_MAX) << _COL_BITS | min(mark.column + 1, _COL_MAX)) << 3 \
+                    | _STYLE_CODE.get(event.style, 0)
+            elif kind is MappingStartEvent or kind is SequenceStartEvent:
+                if event.anchor is not None or len(stack) >= MAX_DEPTH \
+                        or event.tag not in (_MAP_TAGS if kind is MappingStartEvent else _SEQ_TAGS):
+                    raise _NotPlain
+                mark = event.start_mark
+                at = min(mark.line + 1, _LINE_MAX) << _COL_BITS | min(mark.column + 1, _COL_MAX)
+                if kind is MappingStartEvent:
+                    new = PosDict()
+                    new._kv = {}
+                else:
+                    new = PosList()
+                    new._items = []
+                new._at = at
+                stack.append([new, kind is MappingStartEvent, None, None])
+                continue
+            elif kind is MappingEndEvent or kind is SequenceEndEvent:
+                value = stack.pop()[0]
+                packed = value._at << 3
+            else:
+                raise _NotPlain
+            if not stack:
+                break
+            top = stack[-1]
+            if not top[1]:
+                top[0].append(value)
+                top[0]._items.append(packed)
+            elif top[3] is None:  # a key
+                if kind is not ScalarEvent or value in top[0]:  # a list as a key, or a duplicate: refused there
+                    raise _NotPlain
+                top[2], top[3] = value, packed >> 3
+            else:
+                top[0][top[2]] = value
+                top[0]._kv[top[2]] = top[3] << (_POS_BITS + 3) | packed
+                top[3] = None
+        if type(get()) is not DocumentEndEvent or type(get()) is not StreamEndEvent:  # a second document
+            raise _NotPlain
+        return value
+    except Exception:  # _NotPlain, a YAML error, a scalar out of range: the node path decides and reports
+        return _COMPOSE
+    finally:
+        loader.dispose()
 
 
 def pack_positions(data) -> bytes | None:
@@ -255,8 +419,8 @@ def _rebuild(tree):
     return data
 
 
-def _error(loader: _Loader, mark, message: str) -> ContentError:
-    return ContentError(message, Location(loader.path, mark.line + 1, mark.column + 1))
+def _error(loader: _Loader, mark, message: str, hint: str | None = None) -> ContentError:
+    return ContentError(message, Location(loader.path, mark.line + 1, mark.column + 1), hint)
 
 
 _YAML_HINTS = (  # PyYAML's problem → what usually causes it
@@ -327,9 +491,22 @@ def load_yaml(text: str, path: str):
     """Parse one YAML document; every failure is a ContentError with a location."""
     if "\x00" in text:
         raise ContentError("file holds a NUL byte; is it a binary file?", Location(path, 1, 1))
-    loader = (_PyLoader if _may_nest_deeply(text) else _Loader)(text, path)
+    deep = _may_nest_deeply(text)
+    if not deep:
+        data = _load_plain(text, path)
+        if data is not _COMPOSE:
+            return data
+    return _load_composed(text, path, deep)
+
+
+def _load_composed(text: str, path: str, deep: bool = False):
+    """Through libyaml's node graph (or the pure-Python loader for deep nesting): anchors, merge keys, every
+    tag, and every error with its message and place."""
+    loader = (_PyLoader if deep else _Loader)(text, path)
     try:
         node = loader.get_single_node()
+        if node is not None and "&" in text:  # no anchor, no alias
+            _AliasBudget(loader).measure(node, 0)
         return None if node is None else _build(loader, node)
     except ContentError:
         raise

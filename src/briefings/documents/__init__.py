@@ -2,6 +2,6 @@
 
 Public modules: `pipeline` (`build_documents`: a whole build), `build` (selecting, rendering, writing),
 `assemble` (spec → Markdown), `incremental` (build plan and manifest), `baseline` (the document at an
-earlier revision, for tracked changes), `woo` (redaction and audiences), `dutch` (Dutch dates and numbers),
-`layout` (LibreOffice's part: page numbers of tables of contents, then PDFs).
+earlier revision, for tracked changes), `woo` (audiences, Woo decisions, ground codes, redaction: normalise, then match), `dutch` (Dutch dates and numbers), `anchors` (item ids carried into the
+DOCX as hidden bookmarks), `layout` (LibreOffice's part: page numbers of tables of contents, then PDFs).
 """

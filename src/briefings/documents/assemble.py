@@ -6,17 +6,28 @@ such as [[cijfer:id]] in the document's own numbering.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from briefings.documents import dutch
 from briefings.content import model as m
-from briefings.errors import Location, ReferenceError_, TemplateError, did_you_mean
-from briefings.content.library import INLINE, Library
+from briefings.errors import BriefingsError, Location, ReferenceError_, TemplateError, did_you_mean, not_utf8
+from briefings.content.library import INLINE, Library, target_kind
 from briefings.content.load import display_path
 from briefings.content.positions import locate
-from briefings.documents.woo import WOO_CODE, Redactor, grounds_applied, grounds_section
+from briefings.documents.woo import (Redactor, grounds_applied, grounds_section, printed_code, withheld_marker)
+
+
+@dataclass
+class Withheld:
+    """A fragment withheld from a Woo publication: its ground, the reason, and its text as it would have read."""
+
+    grond: str
+    reden: str
+    item: str
+    text: str
 
 
 @dataclass
@@ -30,6 +41,7 @@ class Assembled:
     reference: str
     toc: bool
     woo_grounds: list[str] = field(default_factory=list)
+    withheld: list[Withheld] = field(default_factory=list)
 
 
 class View:
@@ -41,8 +53,10 @@ class View:
         self.project = project
         self.woo = woo
         self.redacted: set[str] = parent.redacted if parent else set()
+        self.withheld: list[Withheld] = parent.withheld if parent else []
         self.vraagnummers: dict[str, int] = {}
         self._number(doc.onderdelen)
+        self._answering: list[str] = []  # the answers being rendered, innermost last: stops a reuse cycle
         # an embedded document (a bijlage) keeps the attachment numbers of the document it sits in
         root = parent.doc if parent else doc
         self.bijlagenummers = {b.id: i for i, b in enumerate(root.bijlagen, start=1)}
@@ -124,7 +138,7 @@ class View:
         text = text or p.naam
         if self.woo and not p.gekozen:
             self.redacted.add(p.naam)
-            return WOO_CODE
+            return printed_code(self.project)
         return text
 
     def raadslid(self, pid: str) -> str:
@@ -143,19 +157,69 @@ class View:
     def bijlagenummer(self, bid: str) -> int:
         return self.bijlagenummers[bid]
 
+    def anker(self, owner, field_name: str, index: int | None = None, end: bool = False) -> str:
+        """A marker the DOCX writer turns into a hidden bookmark (documents/anchors.py); none in a Woo copy."""
+        if self.woo:
+            return ""
+        from briefings.documents import anchors
+
+        anchor = anchors.Anchor(owner.id, field_name, index)
+        text = getattr(owner, field_name)
+        text = text[index] if index is not None else text
+        return (anchors.end if end else anchors.start)(anchor, text)
+
+    def blok(self, owner, index: int) -> str:
+        """One block of a list field (key messages), its anchor inline on its first and last line, so that
+        consecutive blocks stay one Markdown list."""
+        text = self.md(getattr(owner, "blokken")[index], owner, "blokken")
+        if not text or self.woo:
+            return text
+        lines = text.split("\n")
+        lines[0] += self.anker(owner, "blokken", index)
+        lines[-1] += self.anker(owner, "blokken", index, end=True)
+        return "\n".join(lines)
+
     def md(self, text: str | None, owner=None, field_name: str = "") -> str:
         """Expand inline references in a Markdown text of `owner`."""
         if not text:
             return ""
+        if self.woo and getattr(owner, "lakken", None):
+            text = self._withhold(text, owner, field_name)
+
         def replace(match: re.Match) -> str:
             kind, target = match.group(1), match.group(2)
             try:
                 return self._inline(kind, target, match, text)
             except ReferenceError_ as exc:
+                if exc.location is not None:  # raised inside an answer taken over: it knows its place
+                    raise
                 where = locate(owner, field_name) if owner is not None else None
                 raise ReferenceError_(exc.problem, where, exc.hint) from None
         out = INLINE.sub(replace, text.strip("\n"))
         return out
+
+    def _withhold(self, text: str, owner, field_name: str) -> str:
+        """A Woo publication: each fragment marked in `lakken` becomes its ground code, where it stood."""
+        for lak in owner.lakken:
+            if lak.blok is not None:
+                blokken = getattr(owner, "blokken", ())
+                whole = field_name == "blokken" and lak.blok <= len(blokken) and blokken[lak.blok - 1] is text
+            elif lak.tekst is not None:
+                fragment = lak.tekst.strip()
+                if fragment and fragment in text:
+                    self._record(lak, owner, fragment)
+                    text = text.replace(fragment, withheld_marker(self.project, lak.grond))
+                continue
+            else:
+                whole = field_name in ("antwoord", "blokken")
+            if whole:
+                self._record(lak, owner, text)
+                return withheld_marker(self.project, lak.grond)
+        return text
+
+    def _record(self, lak: m.Lakking, owner, fragment: str) -> None:
+        shown = INLINE.sub(lambda found: self._inline(found.group(1), found.group(2), found, fragment), fragment)
+        self.withheld.append(Withheld(lak.grond, lak.reden, getattr(owner, "id", ""), shown))
 
     def _inline(self, kind: str, target: str, match: re.Match, text: str) -> str:
         if kind == "bijlage":
@@ -168,7 +232,9 @@ class View:
                 raise ReferenceError_(f"[[vraag:{target}]]: question is not in document '{self.doc.id}'",
                                       hint=did_you_mean(target, self.vraagnummers))
             return f"vraag {self.vraagnummers[target]}"
-        item = self.lib.get(target, kind)
+        item = self.lib.get(target, target_kind(kind))
+        if kind == "antwoord":
+            return self.antwoord(item)
         if kind == "cijfer":
             value = dutch.cijfer(item)
             line_start = text.rfind("\n", 0, match.start()) + 1
@@ -178,9 +244,29 @@ class View:
             return value
         if kind == "persoon":
             return self.naam(item, item.naam)
-        if kind == "bron":
-            return item.label()
+        if kind == "maatregel" and not dutch.sentence_start(text, match.start()):
+            return dutch.mid_sentence(item.label())
         return item.label()
+
+    def antwoord(self, vraag: m.Vraag) -> str:
+        """The answer as built: the answer it takes over (antwoord_van), then its own lines, each rendered
+        for this document (figures, attachment and question numbers)."""
+        if vraag.id in self._answering:
+            cycle = " → ".join([*self._answering[self._answering.index(vraag.id):], vraag.id])
+            raise ReferenceError_(f"answers take each other over in a cycle: {cycle}",
+                                  locate(vraag, "antwoord_van" if vraag.antwoord_van else "antwoord"),
+                                  "let one of them have an answer of its own")
+        self._answering.append(vraag.id)
+        try:
+            parts = []
+            own = vraag.antwoord or ""
+            if vraag.antwoord_van and f"[[antwoord:{vraag.antwoord_van}]]" not in own:
+                parts.append(self.antwoord(self.lib.get(vraag.antwoord_van, "vraag")))
+            if own.strip():
+                parts.append(self.md(own, vraag, "antwoord"))
+            return "\n".join(parts)
+        finally:
+            self._answering.pop()
 
     def bijlage_tekst(self, bijlage: m.Bijlage) -> str:
         """The text of the file an attachment includes (bestand), inline references expanded."""
@@ -217,6 +303,7 @@ def _environment(templates: Path):
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(),
     )
     env.filters["datum"] = dutch.datum
     env.filters["getal"] = dutch.getal
@@ -228,7 +315,39 @@ def _environment(templates: Path):
 _ENVS: dict[Path, object] = {}
 
 
-def template_error(exc: Exception, templates: Path, name: str) -> TemplateError:
+def _bytecode_cache():
+    """Compiled templates in the user's cache folder (never the project's), so that a build does not compile
+    every template again: Jinja2 checks each against its template's text and its own version. A file that is
+    not ours or cannot be read is compiled again."""
+    import jinja2
+
+    from briefings.content.cache import code_cache_folder
+
+    folder = code_cache_folder("templates")
+    if folder is None:
+        return None
+
+    class Compiled(jinja2.FileSystemBytecodeCache):
+        def load_bytecode(self, bucket) -> None:
+            try:
+                path = os.path.join(self.directory, self.pattern % bucket.key)
+                if hasattr(os, "getuid") and os.stat(path).st_uid != os.getuid():
+                    return
+                super().load_bytecode(bucket)
+            except Exception:  # missing or damaged: compiled again
+                bucket.reset()
+
+        def dump_bytecode(self, bucket) -> None:
+            try:
+                os.makedirs(self.directory, mode=0o700, exist_ok=True)
+                super().dump_bytecode(bucket)
+            except OSError:  # a cache that cannot be written is skipped
+                pass
+
+    return Compiled(str(folder))
+
+
+def template_error(exc: Exception, templates: Path, name: str) -> BriefingsError:
     """A Jinja2 failure as `template:line: message`."""
     import jinja2
 
@@ -236,6 +355,14 @@ def template_error(exc: Exception, templates: Path, name: str) -> TemplateError:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         path, line = Path(exc.filename or path), exc.lineno or 0
         return TemplateError(f"template syntax error: {exc.message}", Location(display_path(path), line))
+    if isinstance(exc, UnicodeDecodeError):  # the template itself, or one it imports
+        for candidate in (path, *sorted(templates.glob("*.j2"))):
+            try:
+                candidate.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                return not_utf8(display_path(candidate), candidate.read_bytes())
+            except OSError:
+                continue
     if isinstance(exc, jinja2.TemplateNotFound):
         missing = display_path(templates / str(exc.name))
         importer = _template_frame(exc)
@@ -283,7 +410,7 @@ def render_template(project, name: str, **context) -> str:
         return template.render(**context)
     except (ReferenceError_, TemplateError):
         raise
-    except (jinja2.TemplateError, AttributeError, TypeError, KeyError, ValueError, IndexError) as exc:
+    except (jinja2.TemplateError, AttributeError, TypeError, LookupError, ValueError, ArithmeticError) as exc:
         raise template_error(exc, project.templates, name) from None
     except RecursionError:
         raise TemplateError("template recursion too deep", Location(display_path(project.templates / name))) from None
@@ -301,11 +428,15 @@ def assemble(lib: Library, doc: m.Document, project, woo: bool = False, parent: 
     body = re.sub(r"\n{3,}", "\n\n", body).strip("\n") + "\n"
     redact, grounds = (lambda text: text), []
     if woo:  # names typed as plain text too, not only those rendered through [[persoon:..]]
-        redact = Redactor.of(lib)
+        redact = Redactor.of(lib, project)
         body = redact(body)
-        grounds = grounds_applied(body, bool(view.redacted or redact.count))
+        grounds = grounds_applied(body, bool(view.redacted or redact.count), printed_code(project))
+        grounds = sorted({*grounds, *(w.grond for w in view.withheld)})
         if grounds and not embedded:
-            body += grounds_section(grounds)
+            reasons: dict[str, list[str]] = {}
+            for w in view.withheld:
+                reasons.setdefault(w.grond, []).append(w.reden)
+            body += grounds_section(grounds, project, reasons)
     return Assembled(
         doc=doc,
         markdown=body,
@@ -316,6 +447,7 @@ def assemble(lib: Library, doc: m.Document, project, woo: bool = False, parent: 
         reference=redact(doc.kenmerk or ""),
         toc=doc.inhoudsopgave,
         woo_grounds=grounds,
+        withheld=list(view.withheld),
     )
 
 

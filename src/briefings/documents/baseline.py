@@ -2,8 +2,11 @@
 
 `briefings build ... --since REV` reads briefings.yaml, the content and the templates at REV from
 git's object store into a temporary folder, loads them like any project and assembles the same
-document there. The DOCX writer marks the differences as tracked changes (writers/redline.py),
-attributed to the author of the newest change and dated by it, so the output stays reproducible.
+document there. The DOCX writer marks the differences as tracked changes (writers/redline.py) in a copy
+beside the clean DOCX. `Baseline.authorship` names who made each: per item block (the DOCX anchors) the
+newest change since REV to the files it is rendered from, so each change carries its own author and date;
+files the document does not use count for nothing. Dates come from git (or the file), so the output stays
+reproducible.
 """
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from briefings.content.revisions import RevisionError, export_content, git, repo_root, resolve
@@ -28,8 +31,11 @@ class Baseline:
     commit: str           # the full commit id
     project: object       # the project at rev, in a temporary folder
     library: object       # its library
-    revision: Revision    # author and date of the changes since rev
+    revision: Revision    # author and date of the newest change since rev, anywhere in content and templates
     folder: Path          # the temporary folder; close() removes it
+    repo: Path | None = None
+    authors: set = field(default_factory=set)  # who made the changes the documents built so far show
+    tracked: list = field(default_factory=list)  # content and templates, relative to the repository
 
     @property
     def label(self) -> str:
@@ -48,6 +54,54 @@ class Baseline:
         except BriefingsError as exc:
             raise self._failure(f"document '{doc_id}' does not build", exc) from None
         return assembled.markdown
+
+    def authorship(self, lib, doc) -> "Authorship":
+        """Who made each change in doc: per item block the newest change to the files it is rendered from
+        (the item, the figures and items it refers to, an answer it takes over); for the rest the newest
+        change to anything the document uses. Edits to files the document does not use count for nothing."""
+        from briefings.content.library import INLINE
+        from briefings.documents import anchors
+
+        repo = self.repo
+        used = [doc] + list(lib.uses(doc))
+
+        def repo_path(item) -> str | None:
+            path = getattr(item, "_path", "")
+            if not path:
+                return None
+            try:
+                return Path(path).resolve().relative_to(repo.resolve()).as_posix()
+            except ValueError:
+                return None
+
+        files = sorted({p for p in map(repo_path, used) if p})
+        templates = self.tracked[1:]  # the templates folder of the project being built
+        revisions = file_revisions(repo, self.commit, files + templates)
+        uncommitted = set(_uncommitted(repo, files + templates))
+
+        def newest(paths) -> Revision | None:
+            found = [p for p in paths if p in revisions]
+            fresh = [revisions[p] for p in found if p in uncommitted]
+            return _newest(fresh or [revisions[p] for p in found])
+
+        by_anchor: dict[str, Revision] = {}
+        used_ids = {item.id for item in used}
+        for anchor in anchors.anchors_of(lib).values():
+            if anchor.item_id not in used_ids:
+                continue
+            item = lib.by_id[anchor.item_id]
+            text = anchors.source_text(lib, anchor) or ""
+            related = [item] + [lib.by_id[t] for _, t in INLINE.findall(text) if t in lib.by_id]
+            if anchor.field == "antwoord" and getattr(item, "antwoord_van", None) in lib.by_id:
+                related.append(lib.by_id[item.antwoord_van])
+            revision = newest([p for p in map(repo_path, related) if p])
+            if revision is not None:
+                by_anchor[anchors.bookmark_name(anchor, text)] = revision
+        all_paths = list(revisions)
+        default = newest(all_paths) or Revision(DEFAULT_AUTHOR, _commit_date(repo, self.commit)
+                                                 or dt.datetime(2000, 1, 1))
+        self.authors |= {r.author for r in by_anchor.values()} | {default.author}
+        return Authorship(default, by_anchor)
 
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
@@ -69,7 +123,9 @@ def open_baseline(project, rev: str) -> Baseline:
         raise RevisionError(f"--since {rev}: {root} is not in a git repository", hint=HINT) from None
     commit = resolve(repo, rev)
     folder = Path(tempfile.mkdtemp(prefix="briefings-since-"))
-    baseline = Baseline(rev, commit, None, None, revision_since(repo, commit, _tracked(project, repo)), folder)
+    tracked = _tracked(project, repo)
+    baseline = Baseline(rev, commit, None, None, revision_since(repo, commit, tracked), folder, repo=repo,
+                        tracked=tracked)
     try:
         old_root = folder / _relative(root, repo)
         old_root.mkdir(parents=True, exist_ok=True)
@@ -150,3 +206,60 @@ def _commit_date(repo: Path, rev: str) -> dt.datetime | None:
     text = result.stdout.decode().strip()
     return dt.datetime.fromisoformat(text) if result.returncode == 0 and text else None
 
+
+
+@dataclass(frozen=True)
+class Authorship:
+    """Who made which change: per anchor (one item's block in the DOCX) the newest change to the files it
+    is rendered from; `default` for the blocks without an anchor (headings, tables, attachments)."""
+
+    default: Revision
+    by_anchor: dict[str, Revision]
+
+    @property
+    def author(self) -> str:
+        return self.default.author
+
+    @property
+    def stamp(self) -> str:
+        return self.default.stamp
+
+    def for_anchors(self, names) -> Revision:
+        for name in names:
+            found = self.by_anchor.get(name)
+            if found is not None:
+                return found
+        return self.default
+
+
+def file_revisions(repo: Path, commit: str, paths: list[str]) -> dict[str, Revision]:
+    """Repository path → the newest change to it since commit: an uncommitted edit (git's user.name, dated
+    by SOURCE_DATE_EPOCH or the file's time), else the newest commit in commit..HEAD that touches it."""
+    found: dict[str, Revision] = {}
+    changed = _uncommitted(repo, paths)
+    if changed:
+        name = git(repo, "config", "user.name").stdout.decode("utf-8", "replace").strip() or DEFAULT_AUTHOR
+        for path in changed:
+            found[path] = Revision(name, _source_date() or _newest_mtime(repo, [path]) or _today())
+    log = git(repo, "log", "--format=%x01%an%x00%aI", "--name-only", f"{commit}..HEAD", "--", *paths)
+    if log.returncode == 0:
+        current = None
+        for line in log.stdout.decode("utf-8", "replace").splitlines():
+            if line.startswith("\x01"):
+                name, _, date = line[1:].partition("\0")
+                current = Revision(name or DEFAULT_AUTHOR, dt.datetime.fromisoformat(date))
+            elif line.strip() and current is not None:
+                found.setdefault(line.strip(), current)  # newest first: the first commit seen is the last change
+    return found
+
+
+def _today() -> dt.datetime:
+    today = dt.date.today()
+    return dt.datetime(today.year, today.month, today.day, tzinfo=dt.timezone.utc)
+
+
+def _newest(revisions: list[Revision]) -> Revision | None:
+    def moment(revision: Revision) -> dt.datetime:
+        date = revision.date
+        return date if date.tzinfo is not None else date.replace(tzinfo=dt.timezone.utc)
+    return max(revisions, key=moment, default=None)

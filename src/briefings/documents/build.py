@@ -1,6 +1,7 @@
 """Build documents: check, assemble every document in memory, then write all outputs atomically."""
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -13,7 +14,7 @@ from briefings.content import model as m
 from briefings.errors import BriefingsError, CheckFailed, Location, did_you_mean
 from briefings.content.library import Library
 
-FORMATS = ("md", "docx")
+FORMATS = ("md", "docx")  # what render_document can write (a build request defaults to all: pipeline.FORMATS)
 
 
 @dataclass
@@ -21,8 +22,10 @@ class Output:
     doc: m.Document
     path: Path
     data: bytes
+    assembled: object = None  # the Assembled document it was made from
     write: bool = True    # False: a DOCX made only to be converted to PDF
     draft: bool = False   # a DOCX whose table of contents LibreOffice has yet to number (documents.layout)
+    tracked: bool = False  # the copy with tracked changes (<id>.wijzigingen.docx): no PDF is made of it
 
 
 def select_documents(lib: Library, project, kind: str | None, doc_id: str | None, all_: bool) -> list[m.Document]:
@@ -71,11 +74,17 @@ def git_commit(root: Path) -> str:
         return "onbekend"
 
 
+_ADDED_FIELDS = (("lakken", []), ("woo", None))
+
+
 def content_hash(lib: Library, doc: m.Document) -> str:
     """A hash of every item the document rests on: traces a printed copy back to its sources."""
     digest = hashlib.sha256()
     for item in sorted(lib.uses(doc), key=lambda i: (i.kind, i.id)):
         data = item.model_dump(mode="json")
+        for key, empty in _ADDED_FIELDS:  # fields added later: unset, they keep the hash as it was
+            if key in data and data[key] == empty:
+                del data[key]
         for bijlage in data.get("bijlagen", ()) if isinstance(item, m.Document) else ():
             if bijlage.get("bestand", "") is None:
                 del bijlage["bestand"]  # keeps the hash of documents that include no file as it was
@@ -109,7 +118,7 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
     A document with a table of contents gets a draft DOCX unless `toc_pages` gives its page numbers.
     """
     from briefings.documents.assemble import assemble
-    from briefings.documents.woo import WOO_AUTHOR, refuse_document
+    from briefings.documents.woo import WOO_AUTHOR, Redactor, printed_code, refuse_document
 
     refuse_document(lib, doc, audience, woo)
     commit = commit or git_commit(project.root)
@@ -122,8 +131,13 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
     chash = content_hash(lib, doc)
     outputs = []
     if "md" in formats:
+        from briefings.documents.anchors import strip as strip_anchors
+
+        from briefings.printable import without_controls
+
         markdown = assembled.markdown + colophon(commit, chash)
-        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", markdown.encode("utf-8")))
+        text = without_controls(strip_anchors(markdown))  # an ESC from content must not reach a reader's terminal
+        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.md", text.encode("utf-8"), assembled))
     if needs_docx:
         from briefings.writers.docx import DocxMeta, markdown_to_docx
 
@@ -133,6 +147,7 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
             author=WOO_AUTHOR if woo else doc.auteur,  # a Woo copy names no one in its properties
             keywords=assembled.keywords,
             classification=assembled.classification,
+            concept=doc.status not in m.FINAL,
             reference=assembled.reference,
             date=doc.datum,
             toc=assembled.toc,
@@ -142,14 +157,32 @@ def render_document(lib: Library, project, doc: m.Document, formats: tuple[str, 
                     "briefings-versie": __version__},
             provenance=provenance(commit, chash),
         )
-        old = None
-        if baseline is not None:
-            old = baseline.markdown(doc.id, woo=woo)
-            meta.custom["briefings-sinds"] = baseline.commit
-        data = markdown_to_docx(assembled.markdown, meta, reference, baseline=old,
-                                revision=baseline.revision if baseline is not None else None)
-        outputs.append(Output(doc, out_dir / f"{doc.id}{suffix}.docx", data, write="docx" in formats,
-                              draft=assembled.toc and toc_pages is None))
+        docx_path = out_dir / f"{doc.id}{suffix}.docx"
+        draft = assembled.toc and toc_pages is None
+        markdown = assembled.markdown
+        if woo or baseline is None:
+            old = None
+            if baseline is not None:
+                old = baseline.markdown(doc.id, woo=woo)
+                meta.custom["briefings-sinds"] = baseline.commit
+            revision = baseline.revision if baseline is not None else None
+            if woo and revision is not None:  # tracked changes by the ground code, never by a name from git
+                revision = dataclasses.replace(revision, author=printed_code(project))
+            data = markdown_to_docx(markdown, meta, reference, baseline=old, revision=revision)
+            if woo:  # the whole package: the reference document's headers, properties, comments and people too
+                from briefings.writers.scrub import scrub_docx
+
+                people = [*lib.items("persoon"), *(baseline.library.items("persoon") if baseline is not None else ())]
+                data = scrub_docx(data, Redactor(people, printed_code(project)), printed_code(project))
+            outputs.append(Output(doc, docx_path, data, assembled, write="docx" in formats, draft=draft))
+        else:  # a copy with tracked changes, each by its own author, beside the clean DOCX, which stays as built
+            outputs.append(Output(doc, docx_path, markdown_to_docx(markdown, meta, reference), assembled,
+                                  write="docx" in formats, draft=draft))
+            if "docx" in formats:  # the tracked copy is for Word; a PDF is made of the clean DOCX
+                tracked = dataclasses.replace(meta, custom={**meta.custom, "briefings-sinds": baseline.commit})
+                data = markdown_to_docx(markdown, tracked, reference, baseline=baseline.markdown(doc.id),
+                                        revision=baseline.authorship(lib, doc))
+                outputs.append(Output(doc, out_dir / f"{doc.id}.wijzigingen.docx", data, assembled, tracked=True))
     return outputs
 
 
@@ -194,16 +227,18 @@ def write_outputs(outputs: list[Output]) -> list[Path]:
     return [o.path for o in written]
 
 
-def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> None:
+def refuse_on_errors(lib: Library, project, docs: list[m.Document], echo) -> list:
+    """Raise CheckFailed when the checks find errors in what docs use; else return the findings."""
     import click
 
     from briefings.checks.rules import run_checks
 
-    findings = run_checks(lib, project, documents=[d.id for d in docs])
+    findings = run_checks(lib, project, documents=[d.id for d in docs], least="error")
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         for finding in errors:  # on stderr: stdout lists what a build wrote
             click.echo(finding.render(), err=True)
         raise CheckFailed(f"not built: {len(errors)} error{'s' if len(errors) != 1 else ''} in the content these "
                           "documents use (see above; `briefings check` lists all findings)")
+    return findings
 

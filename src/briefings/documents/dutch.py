@@ -45,3 +45,25 @@ def reactie(code: str | None, maatregelen: int = 0) -> str:
     if maatregelen:
         return f"Opgevolgd met {maatregelen} maatregelen"
     return "Nog geen reactie"
+
+
+def sentence_start(text: str, start: int) -> bool:
+    """Whether text[start] begins a sentence: at the start of a (list) line, or after . ! ? or :."""
+    import re
+
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[line_start:start].strip(" -*>\t")
+    return not before or bool(re.fullmatch(r"\d+[.)]|[o▪]", before)) or before[-1] in ".!?:"
+
+
+def mid_sentence(title: str) -> str:
+    """A title as it reads inside a Dutch sentence: "Second opinion meldingen" → "second opinion meldingen";
+    an abbreviation or a name stays ("BIWS ...", "MWO ...", "Amsterdam ...": a capital or a letter
+    other than the first, or a known name, keeps it)."""
+    first = title.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and first[1:].islower() and first not in PROPER_NAMES:
+        return title[0].lower() + title[1:]
+    return title
+
+
+PROPER_NAMES = {"Amsterdam", "Amsterdamse", "Verwey-Jonker", "Nederland", "Nederlandse"}

@@ -6,7 +6,8 @@ templates' text, the reference document's bytes (DOCX and PDF), the options (for
 a PDF's export options), and the version of briefings and its code. A PDF is made from the DOCX, so it is
 rebuilt exactly when the DOCX would be; it does not need the DOCX to be asked for or written. An output is rebuilt when it is missing, when it changed
 on disk since it was written, or when that hash differs. Deciding this loads the library and hashes;
-it imports neither Jinja2 nor python-docx.
+it imports neither Jinja2 nor python-docx. When no file a build reads changed since the last build of
+the same request, `manifest` answers without loading the library.
 
 The colophon of an output that is not rebuilt keeps the commit of the build that wrote it; its
 content hash still identifies the content (`--force` rewrites every output).
@@ -24,11 +25,10 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from briefings import __version__
 from briefings.content import model as m
 from briefings.content.library import Library
+from briefings.documents.manifest import code_key, read_manifest, remember, write_manifest
 
-MANIFEST = ".briefings-manifest.json"
 PDF_OPTIONS = "libreoffice writer_pdf_Export pdf/a-2b pdf/ua"  # change it when writers.pdf makes other PDFs
 PARALLEL_MIN = 12  # measured on 2 cores: the 7 shipped documents take 0.80 s in one process, 0.74 s in two
 _HASHED_PRIVATE = ("_inhoud",)  # private attributes that hold content (an included attachment's text)
@@ -63,22 +63,6 @@ def document_inputs(lib: Library, doc: m.Document) -> str:
     return digest.hexdigest()
 
 
-_CODE_KEY: str | None = None
-
-
-def code_key() -> str:
-    """Changes with the version of briefings and with any change to its code."""
-    global _CODE_KEY
-    if _CODE_KEY is None:
-        digest = hashlib.sha256(__version__.encode())
-        package = Path(__file__).parents[1]  # the whole briefings package
-        for path in sorted(package.rglob("*.py")):
-            st = path.stat()
-            digest.update(f"{path.relative_to(package)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-        _CODE_KEY = digest.hexdigest()
-    return _CODE_KEY
-
-
 def files_key(folder: Path, suffixes: tuple[str, ...] = (".j2",)) -> str:
     """A hash of the text of every template in a folder."""
     digest = hashlib.sha256()
@@ -96,24 +80,7 @@ def file_key(path: Path) -> str:
         return "missing"
 
 
-# -- the manifest -------------------------------------------------------------------------------------
-
-
-def read_manifest(out_dir: Path) -> dict:
-    try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        outputs = data.get("outputs") if isinstance(data, dict) else None
-        return outputs if isinstance(outputs, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def write_manifest(out_dir: Path, outputs: dict) -> None:
-    from briefings.writers.files import write_text_atomic
-
-    kept = {name: entry for name, entry in sorted(outputs.items()) if (out_dir / name).is_file()}
-    text = json.dumps({"briefings": __version__, "outputs": kept}, indent=1, sort_keys=True, ensure_ascii=False)
-    write_text_atomic(out_dir / MANIFEST, text + "\n")
+# -- the plan ------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -121,7 +88,7 @@ class Plan:
     """Which outputs to build and which are up to date."""
 
     out_dir: Path
-    manifest: dict
+    manifest: dict  # as read_manifest gives it
     stale: dict[str, tuple[str, ...]] = field(default_factory=dict)  # document id → formats to build
     keys: dict[str, str] = field(default_factory=dict)  # output name → input hash
     unchanged: list[Path] = field(default_factory=list)
@@ -136,6 +103,7 @@ def plan_build(lib: Library, project, docs: list[m.Document], formats: tuple[str
                force: bool = False) -> Plan:
     manifest = read_manifest(out_dir)
     plan = Plan(out_dir, manifest)
+    recorded = manifest["outputs"]
     common = hashlib.sha256(json.dumps([code_key(), files_key(project.templates), woo, audience]).encode())
     reference = None
     for doc in docs:
@@ -154,7 +122,7 @@ def plan_build(lib: Library, project, docs: list[m.Document], formats: tuple[str
             key = digest.hexdigest()
             name = path.relative_to(out_dir).as_posix()
             plan.keys[name] = key
-            if force or not _up_to_date(path, manifest.get(name), key):
+            if force or not _up_to_date(path, recorded.get(name), key):
                 wanted.append(fmt)
             else:
                 plan.unchanged.append(path)
@@ -173,18 +141,23 @@ def _up_to_date(path: Path, entry, key: str) -> bool:
     return entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns
 
 
-def record(plan: Plan, written: list[Path], since: str | None = None, unfinished: frozenset = frozenset()) -> None:
-    """Note the outputs just written in the manifest, and write it (atomically). An output with tracked
-    changes (since) is not the plain build of its inputs: the next plain build replaces it; neither is an
-    unfinished one (a table of contents without page numbers, for want of LibreOffice)."""
+def record(plan: Plan, written: list[Path], since: str | None = None, quick: tuple[str, str | None] | None = None,
+           unfinished: frozenset = frozenset()) -> None:
+    """Note the outputs just written in the manifest, and write it (atomically), when something changed.
+    The copy with tracked changes (since, <id>.wijzigingen.docx) is not the plain build of its inputs: the next
+    plain build replaces it; neither is an unfinished output (a table of contents without page numbers, for
+    want of LibreOffice). `quick` is the request's snapshot (manifest.snapshot), taken before the library
+    loaded: the next build of the request answers from it while nothing changes."""
     for path in written:
         name = path.relative_to(plan.out_dir).as_posix()
         st = path.stat()
-        key = plan.keys[name] if since is None else f"since:{since}"
-        if path in unfinished:
-            key = "unfinished"
-        plan.manifest[name] = {"inputs": key, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    write_manifest(plan.out_dir, plan.manifest)
+        tracked = since is not None and (name.endswith(".wijzigingen.docx") or name not in plan.keys)
+        key = "unfinished" if path in unfinished else f"since:{since}" if tracked else plan.keys[name]
+        plan.manifest["outputs"][name] = {"inputs": key, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    remembered = (since is None and quick is not None and not unfinished
+                  and remember(plan.manifest, *quick, plan.keys))
+    if written or remembered:
+        write_manifest(plan.out_dir, plan.manifest)
 
 
 # -- rendering, in parallel when it pays ------------------------------------------------------------------
@@ -205,7 +178,7 @@ def _render_one(doc_id: str) -> list[tuple[str, bytes]] | str:
                                   audience=job["audience"])
     except BriefingsError as exc:  # sent back as text: the error classes do not all survive pickling
         return exc.render()
-    return [(str(o.path), o.data, o.write, o.draft) for o in outputs]
+    return [(str(o.path), o.data, o.write, o.draft, o.tracked) for o in outputs]
 
 
 def _worker_start() -> None:
@@ -259,8 +232,8 @@ def render_stale(lib: Library, project, plan: Plan, woo: bool = False, audience:
                         from briefings.errors import BriefingsError
 
                         raise BriefingsError(rendered)
-                    outputs += [Output(doc, Path(path), data, write, draft)
-                                for path, data, write, draft in rendered]
+                    outputs += [Output(doc, Path(path), data, write=write, draft=draft, tracked=tracked)
+                                for path, data, write, draft, tracked in rendered]
                     if progress is not None:
                         progress.update(1)
             except BaseException:

@@ -73,7 +73,8 @@ def _rounds(outputs: list[Output], wants_pdf: set, rerender, convert, warn, memo
             drafts.append(output)
         else:
             finals[output.doc.id] = (replace(rerender(output.doc, pages), write=output.write), pages)
-    plain = [o for o in outputs if o.path.suffix == ".docx" and not o.draft and o.doc.id in wants_pdf]
+    plain = [o for o in outputs if o.path.suffix == ".docx" and not o.draft and not o.tracked
+             and o.doc.id in wants_pdf]
     pdfs: dict[str, bytes] = {}
     check = [doc_id for doc_id in finals if doc_id in wants_pdf]
     for _ in range(ROUNDS):
@@ -106,7 +107,7 @@ def _rounds(outputs: list[Output], wants_pdf: set, rerender, convert, warn, memo
         if output.draft:
             output = finals[output.doc.id][0]
         result.append(output)
-        if output.path.suffix == ".docx" and output.doc.id in pdfs:
+        if output.path.suffix == ".docx" and not output.tracked and output.doc.id in pdfs:
             result.append(replace(output, path=output.path.with_suffix(".pdf"), data=pdfs[output.doc.id],
                                   write=True, draft=False))
     return result

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from briefings.content.library import Library
-from briefings.documents.build import FORMATS, refuse_on_errors, select_documents, write_outputs
+if TYPE_CHECKING:
+    from briefings.content.library import Library
+
+FORMATS = ("md", "docx")  # every output format, the default of a build
 
 
 @dataclass
@@ -23,21 +26,46 @@ class BuildRequest:
     check: bool = True
     since: str | None = None
     force: bool = False
+    quiet: bool = False  # do not print the warnings about what is built
 
 
-def build_documents(lib: Library, project, req: BuildRequest, echo, progress=None, on_close=None) -> list[Path]:
+def build_documents(open_library, project, req: BuildRequest, echo, progress=None, on_close=None) -> list[Path]:
     """A whole build: select, refuse what the audience may not see, plan, check, render, write, record.
 
+    `open_library()` gives the library, loaded only when the manifest cannot say that nothing changed;
     `echo` prints a line for the user; `progress(length)` gives a context manager with update(n) for
     builds of several documents; `on_close(callback)` registers clean-up for the end of the command."""
-    from briefings.content.load import display_path
+    from briefings.documents.manifest import snapshot, unchanged_outputs
+    from briefings.errors import display_path
+
+    out_dir = req.out or project.build
+    quick = None
+    if not (req.since or req.woo):  # taken before the library loads: a file changed meanwhile shows next time
+        quick = snapshot(project, [req.kind, req.doc, req.all_, list(req.formats), str(Path(out_dir).resolve()),
+                                   req.reference_doc, req.woo, req.audience])
+        unchanged = None if req.force else unchanged_outputs(out_dir, *quick)
+        if unchanged is not None:
+            for path in unchanged:
+                echo(f"unchanged: {display_path(path)}")
+            return []
+    return _build(open_library(), project, req, out_dir, quick, echo, progress, on_close)
+
+
+def _build(lib: "Library", project, req: BuildRequest, out_dir: Path, quick, echo, progress, on_close) -> list[Path]:
+    from briefings.documents.build import refuse_on_errors, select_documents, write_outputs
     from briefings.documents.incremental import plan_build, record, render_stale
     from briefings.documents.layout import lay_out, needs_layout
     from briefings.documents.woo import refuse_documents
+    from briefings.errors import display_path
 
     docs = select_documents(lib, project, req.kind, req.doc, req.all_)
+    decided = [d for d in docs if d.woo is not None] if req.woo and req.audience is None else []
+    docs = [d for d in docs if d not in decided]
     refuse_documents(lib, docs, req.audience, req.woo)  # nothing for readers who may not see it, checks or not
-    out_dir = req.out or project.build
+    refuse_documents(lib, [d for d in decided if d.woo.besluit != "niet openbaar"], woo=True)
+    sent = [d for d in docs if d.verzending is not None]
+    written_sent = _rebuild_sent(project, sent, req, out_dir, echo) if sent else []
+    docs = [d for d in docs if d.verzending is None]
     baseline = None
     if req.since:
         from briefings.documents.baseline import open_baseline
@@ -45,19 +73,28 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
         baseline = open_baseline(project, req.since)
         if on_close is not None:
             on_close(baseline.close)
+    written = list(written_sent)
+    if decided:  # the Woo publication package: build/woo/<doc-id>/, sitemap and inventory
+        from briefings.publish.woo_package import publish_woo
+
+        if req.check:
+            refuse_on_errors(lib, project, decided, echo)
+        written += publish_woo(lib, project, decided, req.out, echo, baseline)
+    if not docs:
+        return written
     plan = plan_build(lib, project, docs, req.formats, out_dir, woo=req.woo, audience=req.audience,
                       reference_doc=req.reference_doc, force=req.force or baseline is not None)
     for path in plan.unchanged:
         echo(f"unchanged: {display_path(path)}")
     if not plan.stale:
-        return []
+        record(plan, [], quick=quick)  # writes only a new snapshot
+        return written
     docs = [lib.by_id[doc_id] for doc_id in plan.stale]
     if any("pdf" in formats for formats in plan.stale.values()):
         from briefings.writers.pdf import find_soffice
 
         find_soffice()  # before any work: a PDF cannot be made without LibreOffice
-    if req.check:
-        refuse_on_errors(lib, project, docs, echo)
+    findings = refuse_on_errors(lib, project, docs, echo) if req.check else []
     options = dict(woo=req.woo, audience=req.audience, reference_doc=req.reference_doc, baseline=baseline)
     if len(docs) > 1 and progress is not None:
         with progress(len(docs)) as bar:
@@ -66,14 +103,54 @@ def build_documents(lib: Library, project, req: BuildRequest, echo, progress=Non
         outputs = render_stale(lib, project, plan, **options)
     unfinished = set()
     if needs_layout(outputs, plan.stale):
-        outputs, unfinished = lay_out(outputs, plan.stale, _rerender(lib, project, plan, options),
-                                      _warn)
-    written = write_outputs(outputs)
-    record(plan, written, since=baseline.commit if baseline is not None else None, unfinished=frozenset(unfinished))
-    for path in written:
+        outputs, unfinished = lay_out(outputs, plan.stale, _rerender(lib, project, plan, options), _warn_layout)
+    paths = write_outputs(outputs)
+    record(plan, paths, since=baseline.commit if baseline is not None else None, quick=quick,
+           unfinished=frozenset(unfinished))
+    for path in paths:
         echo(display_path(path))
+    if not req.quiet:
+        _warn(findings, docs, echo)
     if baseline is not None:
-        echo(f"tracked changes since {baseline.label}, by {baseline.revision.author} on {baseline.revision.stamp}")
+        if req.woo:
+            echo(f"tracked changes since {baseline.label}, by the ground code on {baseline.revision.stamp}")
+        else:
+            tracked = [path.name for path in paths if path.name.endswith(".wijzigingen.docx")]
+            echo(f"tracked changes since {baseline.label} in {', '.join(tracked) or 'no DOCX'}, by "
+                 f"{', '.join(sorted(baseline.authors)) or 'nobody'}")
+    return written + paths
+
+
+SHOWN_WARNINGS = 5
+
+
+def _warn(findings, docs, echo) -> None:
+    """The warnings about the documents built and what they use: a count and the first few, on stderr."""
+    warnings = [f for f in findings if f.severity == "warning"]
+    if not warnings:
+        return
+    ids = " ".join(f"--document {d.id}" for d in docs) if len(docs) <= 2 else ""
+    echo(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} in what was built "
+         f"(`briefings check{' ' + ids if ids else ''}` lists them; --quiet hides this):", err=True)
+    for finding in warnings[:SHOWN_WARNINGS]:
+        echo(finding.render(), err=True)
+    if len(warnings) > SHOWN_WARNINGS:
+        echo(f"... and {len(warnings) - SHOWN_WARNINGS} more", err=True)
+
+
+def _rebuild_sent(project, sent, req: BuildRequest, out_dir: Path, echo) -> list[Path]:
+    """Sent documents are rebuilt from the commit they were sent from, exactly as sent."""
+    from briefings.documents.build import write_outputs
+    from briefings.documents.lifecycle import rebuild_sent
+    from briefings.errors import display_path
+
+    written = []
+    for doc in sent:
+        outputs = rebuild_sent(project, doc, req.formats, out_dir, woo=req.woo, audience=req.audience,
+                               warn=_warn_layout)
+        for path in write_outputs(outputs):
+            echo(f"{display_path(path)}  (as sent on {doc.verzending.datum}, from commit {doc.verzending.commit[:12]})")
+            written.append(path)
     return written
 
 
@@ -91,7 +168,7 @@ def _rerender(lib: Library, project, plan, options: dict):
     return render
 
 
-def _warn(text: str) -> None:
+def _warn_layout(text: str) -> None:
     import click
 
     click.echo(f"warning: {text}", err=True)

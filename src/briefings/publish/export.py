@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from briefings.documents import dutch
 from briefings.content import model as m
 from briefings.documents.assemble import shift_headings
-from briefings.content.library import INLINE, Library
+from briefings.content.library import INLINE, Library, target_kind
 from briefings.documents.woo import PUBLIC, WOO_CODE, Redactor, refuse, unfit
 
 EXPORT_FORMATS = ("md", "html", "json")
@@ -30,6 +30,12 @@ class VraagFilter:
     bronnen: tuple[str, ...] = ()
     statussen: tuple[str, ...] = ("definitief",)
     classificaties: tuple[str, ...] = (PUBLIC,)
+
+    @staticmethod
+    def up_to(classificaties) -> tuple[str, ...]:
+        """An audience as `build --classificatie` means it: the most confidential level asked for and all below."""
+        top = max(m.CLASSIFICATIE_NIVEAU[c] for c in classificaties)
+        return tuple(c for c, level in m.CLASSIFICATIE_NIVEAU.items() if level <= top)
 
     @property
     def audience(self) -> str:
@@ -62,6 +68,8 @@ class Antwoord:
     themas: list[ThemaRegel]
     bronnen: list[BronRegel]
     status: str
+    gecontroleerd: dt.date | None = None  # when the answer was last checked
+    gebruikt_in: list[str] = field(default_factory=list)  # the documents it was used in, as readers know them
 
 
 @dataclass
@@ -92,7 +100,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-class _Expander:
+class Expander:
     """Expands [[kind:id]] without a document; remembers every item it rendered, for the audience check."""
 
     def __init__(self, lib: Library):
@@ -109,9 +117,11 @@ class _Expander:
         if kind == "bijlage":
             return "de bijlage"
         item = self.lib.by_id.get(target)
-        if item is None or item.kind != kind:
+        if item is None or item.kind != target_kind(kind):
             return target  # the library reports broken references; an export never crashes on one
         self.rendered.setdefault(item.id, item)
+        if kind == "antwoord":
+            return self.answer(item, trail)
         if isinstance(item, m.Cijfer):
             value = dutch.cijfer(item)
             line_start = text.rfind("\n", 0, start) + 1
@@ -125,7 +135,25 @@ class _Expander:
             return "‘" + _one_line(self(item.vraag, trail + (item.id,))) + "’"
         if isinstance(item, m.Persoon):
             return item.naam if item.gekozen else WOO_CODE
+        if isinstance(item, m.Maatregel) and not dutch.sentence_start(text, start):
+            return dutch.mid_sentence(item.label())
         return item.label()
+
+
+    def answer(self, q: m.Vraag, trail: tuple[str, ...] = ()) -> str:
+        """The answer as built: the answer it takes over, then its own lines (a reuse cycle stops)."""
+        if q.id in trail[:-1] or trail.count(q.id) > 1:
+            return ""
+        trail = trail if trail[-1:] == (q.id,) else trail + (q.id,)
+        own = q.antwoord or ""
+        parts = []
+        source = self.lib.by_id.get(q.antwoord_van) if q.antwoord_van else None
+        if isinstance(source, m.Vraag) and f"[[antwoord:{source.id}]]" not in own and source.id not in trail:
+            self.rendered.setdefault(source.id, source)
+            parts.append(self.answer(source, trail + (source.id,)))
+        if own.strip():
+            parts.append(self(own, trail))
+        return "\n".join(p for p in parts if p)
 
 
 def export_vragen(lib: Library, filt: VraagFilter = VraagFilter(), today: dt.date | None = None) -> Export:
@@ -145,31 +173,64 @@ def export_vragen(lib: Library, filt: VraagFilter = VraagFilter(), today: dt.dat
             notes.append(f"left out '{q.id}': niet openbaar voor {dutch.datum(q.embargo)}")
             continue
         vragen.append(q)
-    expand, redact = _Expander(lib), Redactor.of(lib)
-    rows = [_antwoord(lib, q, expand, redact) for q in vragen]
+    expand, redact = Expander(lib), Redactor.of(lib)
+    rows = [_antwoord(lib, q, expand, redact, audience) for q in vragen]
     shown = list(expand.rendered.values()) + [lib.get(b, "bron") for q in vragen for b in q.bronnen]
     wider = " ".join(f"--classificatie {c}" for c in filt.classificaties) + " --classificatie {mark}"
     refuse(unfit(lib, _unique(shown), audience, f"an export for an audience of {audience}", today, wider))
     if not rows:
-        notes.append("no questions match the filters")
+        notes.append(_why_empty(lib, filt, today))
     return Export(vragen=rows, audience=audience, stand=today, notes=notes)
+
+
+def _why_empty(lib: Library, filt: VraagFilter, today: dt.date) -> str:
+    """How many questions each filter left out, and how to include them."""
+    vragen = lib.items("vraag")
+    reasons = []
+    checks = [
+        ("--status", lambda q: q.status in filt.statussen,
+         lambda out: " ".join(f"--status {s}" for s in sorted({q.status for q in out}))),
+        ("--classificatie", lambda q: q.classificatie in filt.classificaties,
+         lambda out: "--classificatie " + max((q.classificatie for q in out), key=m.CLASSIFICATIE_NIVEAU.__getitem__)
+         + " (not for publication)"),
+        ("--thema", lambda q: not filt.themas or bool(set(q.themas) & set(filt.themas)), lambda out: "another --thema"),
+        ("--bron", lambda q: not filt.bronnen or bool(set(q.bronnen) & set(filt.bronnen)), lambda out: "another --bron"),
+        ("embargo", lambda q: not (filt.audience == PUBLIC and q.embargo and q.embargo > today),
+         lambda out: "wait for the embargo to end"),
+    ]
+    for option, passes, how in checks:
+        out = [q for q in vragen if not passes(q)]
+        if out:
+            reasons.append(f"{len(out)} by {option} (to include them: {how(out)})")
+    if not vragen:
+        return "no questions match: the library has no questions yet (briefings nieuw vraag)"
+    return f"no questions match: of {len(vragen)} questions, left out " + "; ".join(reasons)
+
+
+def _documents_of(lib: Library, q: m.Vraag, audience: str) -> list[str]:
+    """The documents a question was used in that the audience may know of, as '<titel> (<datum>)'."""
+    level = m.CLASSIFICATIE_NIVEAU[audience]
+    return [f"{d.titel} ({dutch.datum(d.datum)})" for d in lib.documents()
+            if m.CLASSIFICATIE_NIVEAU[d.classificatie] <= level and any(x is q for x in lib.uses(d))]
 
 
 def _unique(items: list[m.Item]) -> list[m.Item]:
     return list({item.id: item for item in items}.values())
 
 
-def _antwoord(lib: Library, q: m.Vraag, expand: _Expander, redact: Redactor) -> Antwoord:
+def _antwoord(lib: Library, q: m.Vraag, expand: Expander, redact: Redactor, audience: str = PUBLIC) -> Antwoord:
     themas = [lib.get(t, "thema") for t in q.themas]
     bronnen = [lib.get(b, "bron") for b in q.bronnen]
     return Antwoord(
         id=q.id,
         vraag=redact(_one_line(expand(q.vraag, (q.id,)))),
-        antwoord=redact(expand(q.antwoord, (q.id,))),
+        antwoord=redact(expand.answer(q, (q.id,))),
         themas=[ThemaRegel(t.id, redact(t.titel)) for t in themas],
         bronnen=[BronRegel(b.id, redact(b.organisatie), redact(b.titel), b.jaar, redact(b.referentie))
                  for b in bronnen],
         status=q.status,
+        gecontroleerd=q.gecontroleerd,
+        gebruikt_in=[redact(d) for d in _documents_of(lib, q, audience)],
     )
 
 
@@ -209,6 +270,10 @@ def to_markdown(export: Export) -> str:
         if a.bronnen:
             label = "Bron" if len(a.bronnen) == 1 else "Bronnen"
             parts.append(f"**{label}:**\n\n" + "\n".join(f"- {_bron_md(b)}" for b in a.bronnen))
+        if a.gecontroleerd:
+            parts.append(f"**Laatst gecontroleerd:** {dutch.datum(a.gecontroleerd)}")
+        if a.gebruikt_in:
+            parts.append("**Gebruikt in:** " + "; ".join(_md_text(d) for d in a.gebruikt_in))
     return "\n\n".join(parts) + "\n"
 
 
@@ -222,6 +287,8 @@ def to_json(export: Export) -> str:
                 "vraag": a.vraag,
                 "antwoord": a.antwoord,
                 "status": a.status,
+                "gecontroleerd": a.gecontroleerd.isoformat() if a.gecontroleerd else None,
+                "gebruikt_in": a.gebruikt_in,
                 "themas": [{"id": t.id, "titel": t.titel} for t in a.themas],
                 "bronnen": [{"id": b.id, "organisatie": b.organisatie, "titel": b.titel, "jaar": b.jaar,
                              "referentie": b.referentie} for b in a.bronnen],
@@ -235,7 +302,9 @@ def to_json(export: Export) -> str:
 def _markdown_parser():
     from markdown_it import MarkdownIt
 
-    parser = MarkdownIt("commonmark", {"html": False}).enable("table")  # raw HTML in content is escaped
+    from briefings.writers.mdlinks import linear_links
+
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table").use(linear_links)  # raw HTML is escaped
     # an image would be an external resource: show its description instead
     parser.add_render_rule("image", lambda self, tokens, idx, options, env: html.escape(tokens[idx].content))
     return parser
@@ -320,6 +389,10 @@ def _article_html(a: Antwoord, parser) -> str:
              f'<h2 id="{anchor}-kop">{parser.renderInline(a.vraag)}</h2>',
              f'<div class="antwoord">{parser.render(shift_headings(a.antwoord, 2))}</div>']
     meta = []
+    if a.gecontroleerd:
+        meta.append(f"<dt>Laatst gecontroleerd</dt><dd>{e(dutch.datum(a.gecontroleerd))}</dd>")
+    if a.gebruikt_in:
+        meta.append(f"<dt>Gebruikt in</dt><dd>{e('; '.join(a.gebruikt_in))}</dd>")
     if a.themas:
         meta.append(f"<dt>{'Thema' if len(a.themas) == 1 else 'Thema’s'}</dt>"
                     f"<dd>{e('; '.join(t.titel for t in a.themas))}</dd>")
@@ -374,7 +447,9 @@ def export_command(lib: Library, filt: VraagFilter, fmt: str, out: str | None, e
     result = export_vragen(lib, filt)
     for note in result.notes:
         echo(f"note: {note}", err=True)
-    text = render_export(result, fmt)
+    from briefings.printable import without_controls
+
+    text = without_controls(render_export(result, fmt))  # JSON escapes them already; Markdown and HTML do not
     if out is None:
         echo(text, nl=False)
         return

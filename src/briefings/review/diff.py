@@ -126,8 +126,10 @@ def word_diff(old: str, new: str) -> list[tuple[str, str]]:
         else:
             segments.append((op, text))
 
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
-        if tag == "equal":
+    from briefings.writers.redline import phrase_diff  # the DOCX redline aligns words the same way
+
+    for tag, i1, i2, j1, j2 in phrase_diff(a, b, str.isspace):
+        if tag == "=":
             add("=", "".join(a[i1:i2]))
         else:
             add("-", "".join(a[i1:i2]))
@@ -342,7 +344,8 @@ def _md_segment(op: str, text: str) -> str:
     """A changed run in Markdown; spaces stay outside the markers so they render."""
     if op == "=" or not text.strip():
         return _md(text)
-    lead, core, trail = re.match(r"^(\s*)(.*?)(\s*)$", text, re.S).groups()
+    core = text.strip()  # not a regex: (.*?)(\s*)$ is quadratic in a long run of spaces
+    lead, trail = text[:len(text) - len(text.lstrip())], text[len(text.rstrip()):]
     marker = "~~" if op == "-" else "**"
     return f"{lead}{marker}{_md(core)}{marker}{trail}"
 

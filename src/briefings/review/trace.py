@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from briefings.content import model as m
-from briefings.content.library import Library
+from briefings.content.library import Library, reuses
 from briefings.content.positions import locate
 
 
@@ -29,7 +29,7 @@ class _Graph:
         for link in lib.links:
             target = lib.by_id.get(link.target)
             if target is not None and link.kind != "bijlage":
-                self._add(link.source, link.field, target)
+                self._add(link.source, f"takes over its answer ({link.field})" if reuses(link) else link.field, target)
         for item in lib.by_id.values():
             parent = lib.parent(item)
             if parent is not None:

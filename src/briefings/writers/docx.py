@@ -1,14 +1,7 @@
-"""DOCX writer: Markdown written onto a reference document, reproducible to the byte (see wordml.py).
+"""DOCX writer: Markdown written onto a reference document, reproducible to the byte.
 
-The Markdown is parsed with markdown-it (CommonMark plus pipe tables and YAML front
-matter) and the token stream is walked once, appending WordprocessingML to the body of
-the reference document. Styles are looked up by their built-in names, so a reference
-document saved by a Dutch Word (style id "Kop1", name "heading 1") works too.
-
-Lists: every Markdown list gets its own w:num over the abstract numbering of its list
-style, with a w:startOverride for ordered lists. Each list therefore restarts at its
-Markdown start number, and the list depth becomes the numbering level (w:ilvl), which
-is what Word, LibreOffice and pandoc use to nest lists.
+The body (paragraphs, lists, tables) comes from wordml.BodyWriter; this module adds the package parts:
+header and footer, language, core and custom properties, and the reproducible zip.
 """
 from __future__ import annotations
 
@@ -38,6 +31,7 @@ class DocxMeta:
     toc: bool = False             # a table of contents after the title block, an entry per heading
     toc_pages: dict[str, int] | None = None  # its page numbers (bookmark → page), as a layout found them
     toc_field: bool = True        # False: entries without the TOC field, for LibreOffice to number (see wordml)
+    concept: bool = False         # not final: "Concept" in the header and as a watermark
     custom: dict[str, str] = field(default_factory=dict)  # custom document properties
     provenance: str = ""          # how the document was made (version, commit, content hash): core comments
 
@@ -107,11 +101,14 @@ def reproducible_zip(entries: dict[str, bytes]) -> bytes:
 
 def _write_header_footer(document, styles: Styles, meta: DocxMeta) -> None:
     section = document.sections[-1]
-    parts = (meta.classification, meta.reference)
+    parts = ("Concept" if meta.concept else "", meta.classification, meta.reference)
     label = " \u00b7 ".join(clean_text(text) for text in parts if text)
     if label:
         header = _fresh_story(section.header)
-        text_run(_story_paragraph(header, styles.id("Header")), label)
+        paragraph = _story_paragraph(header, styles.id("Header"))
+        text_run(paragraph, label)
+        if meta.concept:
+            paragraph.append(_watermark("CONCEPT"))
     footer = _fresh_story(section.footer)
     paragraph = _story_paragraph(footer, styles.id("Footer"))
     text_run(paragraph, "pagina ")
@@ -120,13 +117,42 @@ def _write_header_footer(document, styles: Styles, meta: DocxMeta) -> None:
     field_run(paragraph, " NUMPAGES ", "1")
 
 
+_V = "urn:schemas-microsoft-com:vml"
+_O = "urn:schemas-microsoft-com:office:office"
+
+
+def _watermark(text: str):
+    """A run holding a VML text watermark, diagonal and light grey behind the page, as Word's own
+    (Design > Watermark) writes it in the header; LibreOffice shows it and carries it into a PDF."""
+    from lxml import etree
+
+    run = etree.Element(W + "r")
+    pict = etree.SubElement(run, W + "pict")
+    kind = etree.SubElement(pict, f"{{{_V}}}shapetype", {
+        "id": "_x0000_t136", "coordsize": "21600,21600", f"{{{_O}}}spt": "136", "adj": "10800",
+        "path": "m@7,l@8,m@5,21600l@6,21600e"})
+    etree.SubElement(kind, f"{{{_V}}}path", {f"{{{_O}}}extrusionok": "f", "gradientshapeok": "t",
+                                             f"{{{_O}}}connecttype": "custom"})
+    etree.SubElement(kind, f"{{{_V}}}textpath", {"on": "t", "fitshape": "t"})
+    shape = etree.SubElement(pict, f"{{{_V}}}shape", {
+        "id": "briefings-concept", "type": "#_x0000_t136", "fillcolor": "#d8d8d8", "stroked": "f",
+        f"{{{_O}}}allowincell": "f",
+        "style": "position:absolute;margin-left:0;margin-top:0;width:460pt;height:115pt;rotation:315;"
+                 "z-index:-251657216;mso-position-horizontal:center;mso-position-horizontal-relative:margin;"
+                 "mso-position-vertical:center;mso-position-vertical-relative:margin"})
+    etree.SubElement(shape, f"{{{_V}}}fill", {"opacity": ".5"})
+    etree.SubElement(shape, f"{{{_V}}}textpath", {"on": "t", "fitshape": "t", "style": "font-family:\"Calibri\";font-size:1pt",
+                                                     "string": text})
+    return run
+
+
 def _fresh_story(story):
     """The header or footer element, without its empty paragraphs (a logo stays)."""
     story.is_linked_to_previous = False
     element = story.part.element
     for paragraph in element.findall(W + "p"):
-        if not any(paragraph.iter(W + "t", W + "drawing", W + "pict", W + "fldChar",
-                                  W + "fldSimple")):
+        # `is None`, not truth: an element without children is false, so a line of text would count as empty
+        if next(paragraph.iter(W + "t", W + "drawing", W + "pict", W + "fldChar", W + "fldSimple"), None) is None:
             element.remove(paragraph)
     return element
 
@@ -169,9 +195,20 @@ def _core_text(text: str) -> str:
     return clean_text(text)[:255]
 
 
-def _set_custom_properties(document, custom: dict[str, str]) -> None:
-    from xml.sax.saxutils import escape, quoteattr
+def _escape(text: str) -> str:
+    """XML character data (as xml.sax.saxutils.escape, which would import urllib, http and ssl)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
+
+def _quoteattr(text: str) -> str:
+    """An XML attribute value in double quotes."""
+    text = _escape(text)
+    for char, entity in (('"', "&quot;"), ("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;")):
+        text = text.replace(char, entity)
+    return f'"{text}"'
+
+
+def _set_custom_properties(document, custom: dict[str, str]) -> None:
     from docx.opc.packuri import PackURI
     from docx.opc.part import Part
 
@@ -180,8 +217,8 @@ def _set_custom_properties(document, custom: dict[str, str]) -> None:
         if rel.reltype == RT_CUSTOM_PROPERTIES:
             del package.rels[rel_id]
     properties = "".join(
-        f'<property fmtid="{CUSTOM_FMTID}" pid="{pid}" name={quoteattr(clean_text(str(name)))}>'
-        f"<vt:lpwstr>{escape(clean_text(str(value)))}</vt:lpwstr></property>"
+        f'<property fmtid="{CUSTOM_FMTID}" pid="{pid}" name={_quoteattr(clean_text(str(name)))}>'
+        f"<vt:lpwstr>{_escape(clean_text(str(value)))}</vt:lpwstr></property>"
         for pid, (name, value) in enumerate(custom.items(), start=2))
     xml = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'

@@ -1,10 +1,18 @@
-"""Atomic writes: a temporary file in the same folder, then a rename. A failed write leaves the old file."""
+"""Atomic writes: a temporary file in the same folder, then a rename. A failed write leaves the old file.
+
+Every failure of the operating system (a full disk, a read-only folder, a folder where the file should be)
+is a FileAccessError, `briefings: cannot write PATH: REASON`, and leaves no temporary file behind.
+"""
 from __future__ import annotations
 
 import atexit
 import itertools
 import os
+import re
+import time
 from pathlib import Path
+
+from briefings.errors import FileAccessError, shown_path
 
 # Temporary files being written. Each is named before it is created, so that an interrupt at any
 # moment (SIGINT, or SIGTERM, which cli.main turns into one) leaves none behind: the write removes its
@@ -27,15 +35,78 @@ atexit.register(remove_pending)
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if _write_unnamed(path, data):
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_leftovers(path.parent)
+        if not _write_unnamed(path, data):
+            _write_named(path, data)
+    except OSError as exc:
+        raise FileAccessError("write", shown_path(path), _reason(path, exc)) from None
+
+
+def _reason(path: Path, exc: OSError) -> str:
+    if isinstance(exc, FileAccessError):
+        return exc.reason
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):  # a file where a folder should be
+        blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        if blocking is not None:
+            return f"{shown_path(blocking)} is a file, not a folder"
+    if isinstance(exc, IsADirectoryError) and path.is_dir():
+        return "it is a folder"
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+# A temporary file left by a run that was killed (SIGKILL, a power cut) where files cannot be written
+# unnamed: `.NAME.PID-N.tmp`. The next write into its folder removes it once its process has gone.
+_LEFTOVER = re.compile(r"\..+\.(\d+)-\d+\.tmp")
+_CLEANED: set[str] = set()  # folders already looked at by this process
+_STALE_SECONDS = 24 * 3600  # where no process can be asked whether it still runs
+
+
+def remove_leftovers(folder: Path) -> None:
+    key = str(folder)
+    if key in _CLEANED:
         return
+    _CLEANED.add(key)
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        found = _LEFTOVER.fullmatch(entry.name)
+        if found is None or entry.path in _PENDING or _may_be_writing(int(found.group(1)), entry):
+            continue
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def _may_be_writing(pid: int, entry) -> bool:
+    """Whether the process that named a temporary file may still be writing it."""
+    if os.name == "nt":  # os.kill would end the process there: go by age
+        try:
+            return time.time() - entry.stat(follow_symlinks=False).st_mtime < _STALE_SECONDS
+        except OSError:
+            return True
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: it exists
+        return True
+    return True
+
+
+def _write_named(path: Path, data: bytes) -> None:
     tmp = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{next(_COUNTER)}.tmp")
     _PENDING.add(tmp)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-        os.chmod(tmp, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:
+            os.chmod(tmp, _mode_for(path))
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
@@ -43,7 +114,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         try:
             os.unlink(tmp)
-        except FileNotFoundError:
+        except OSError:  # not made, or the file system refuses: the original error tells more
             pass
         raise
     finally:
@@ -91,7 +162,7 @@ def _write_unnamed(path: Path, data: bytes) -> bool:
         if tmp is not None:
             try:
                 os.unlink(tmp)
-            except FileNotFoundError:
+            except OSError:
                 pass
             _PENDING.discard(tmp)
 

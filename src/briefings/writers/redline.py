@@ -47,9 +47,11 @@ class Revision:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def track_changes(document, writer: BodyWriter, old_tokens: list, toc: tuple | None,
-                  revision: Revision | None) -> None:
-    """Turn the body writer just wrote into the new body with tracked changes against old_tokens."""
+def track_changes(document, writer: BodyWriter, old_tokens: list, toc: tuple | None, revision) -> None:
+    """Turn the body writer just wrote into the new body with tracked changes against old_tokens.
+
+    revision: a Revision for every mark, or an authorship with `default` and `for_anchors(names)` that
+    names the author and date per item block (documents/baseline.py)."""
     revision = revision or Revision("briefings", datetime.datetime(2000, 1, 1))
     numbering = writer.numbering.element
     nums_before = {n.get(W + "numId") for n in numbering.iterchildren(W + "num")}
@@ -66,11 +68,18 @@ def track_changes(document, writer: BodyWriter, old_tokens: list, toc: tuple | N
     if toc:
         _same_contents(scratch, writer)
 
+    old_anchors, new_anchors = _anchor_names(scratch), _anchor_names(writer.body)
+    _detach_bookmarks(scratch)  # the anchors of the new body only: they are no text to compare
+    bookmarks = _detach_bookmarks(writer.body)
     old_blocks, new_blocks = _blocks(scratch), _blocks(writer.body)
     steps = _align(old_blocks, new_blocks)
-    marks = _Marks(revision)
+    per_item = hasattr(revision, "for_anchors")  # an Authorship: each item's changes by their own author
+    marks = _Marks(revision.default if per_item else revision)
     renumber = _numbering_map(steps)
     for step in steps:
+        if per_item and step.op != "equal":
+            block, names = (step.new, new_anchors) if step.new is not None else (step.old, old_anchors)
+            marks.use(revision.for_anchors(names.get(block.element, ())))
         if step.op == "replace":
             _rewrite(step.old, step.new, marks)
         elif step.op == "insert":
@@ -79,7 +88,46 @@ def track_changes(document, writer: BodyWriter, old_tokens: list, toc: tuple | N
             _renumber(step.old.element, renumber)
             _mark_block(step.old, "del", marks)
     _rebuild(writer.body, steps)
+    _attach_bookmarks(bookmarks)
     _drop_unused_numbering(writer.body, numbering, nums_before, abstracts_before)
+
+
+def _anchor_names(body) -> dict:
+    """Paragraph → the names of the bookmarks (item anchors) it lies in."""
+    ids: dict[str, str] = {}
+    open_names: list[str] = []
+    found = {}
+    for paragraph in body.iter(W + "p"):
+        for start in paragraph.iter(W + "bookmarkStart"):
+            ids[start.get(W + "id")] = start.get(W + "name")
+            if start.get(W + "name") not in open_names:
+                open_names.append(start.get(W + "name"))
+        found[paragraph] = tuple(open_names)
+        for end in paragraph.iter(W + "bookmarkEnd"):
+            if ids.get(end.get(W + "id")) in open_names:
+                open_names.remove(ids[end.get(W + "id")])
+    return found
+
+
+def _detach_bookmarks(body) -> list[tuple[object, object, bool]]:
+    """Remove the bookmarks of the paragraphs; (paragraph, bookmark, is start) to put them back."""
+    found = []
+    for tag in (W + "bookmarkStart", W + "bookmarkEnd"):
+        for bookmark in list(body.iter(tag)):
+            paragraph = bookmark.getparent()
+            found.append((paragraph, bookmark, tag == W + "bookmarkStart"))
+            paragraph.remove(bookmark)
+    return found
+
+
+def _attach_bookmarks(found: list[tuple[object, object, bool]]) -> None:
+    """Starts first after the paragraph properties, ends last: around the paragraph's runs and marks."""
+    for paragraph, bookmark, is_start in found:
+        if is_start:
+            ppr = paragraph.find(W + "pPr")
+            paragraph.insert(0 if ppr is None else 1, bookmark)
+        else:
+            paragraph.append(bookmark)
 
 
 # -- blocks ------------------------------------------------------------------------------
@@ -264,9 +312,13 @@ class _Marks:
     """w:ins and w:del elements with unique ids, all by one author at one moment."""
 
     def __init__(self, revision: Revision):
+        self.use(revision)
+        self.next_id = 1
+
+    def use(self, revision: Revision) -> None:
+        """The author and date of the marks made from now on."""
         self.author = revision.author
         self.stamp = revision.stamp
-        self.next_id = 1
 
     def make(self, parent, tag: str):
         mark = parent.makeelement(W + tag, {W + "id": str(self.next_id), W + "author": self.author,
@@ -376,31 +428,43 @@ def _by_link(tokens: list[_Token]) -> list[list[_Token]]:
     return groups
 
 
+def phrase_diff(old: list, new: list, is_space) -> list[tuple[str, int, int, int, int]]:
+    """(op, i1, i2, j1, j2) with op "=" or "~": the alignment of two token lists, shared by the redline
+    and `briefings diff`.
+
+    Spaces between two changes join them (a shared space between two different words is no common
+    text), so each change reads as one phrase.
+    """
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    opcodes = matcher.get_opcodes()
+    out: list[list] = []
+    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        gap = tag == "equal" and 0 < index < len(opcodes) - 1 and all(is_space(k) for k in new[j1:j2])
+        if tag == "equal" and not gap:
+            out.append(["=", i1, i2, j1, j2])
+        elif out and out[-1][0] == "~":
+            out[-1][2], out[-1][4] = i2, j2
+        else:
+            out.append(["~", i1, i2, j1, j2])
+    return [tuple(step) for step in out]
+
+
+def _is_space_key(key: tuple) -> bool:
+    return key[1] == "t" and key[2].isspace()
+
+
 def _word_diff(old: list[_Token], new: list[_Token]) -> list[tuple[str, list[_Token]]]:
     """("=", tokens), ("-", tokens), ("+", tokens) in order; each change is one deletion then one
     insertion, and spaces between two changes join them, so the marks read as phrases."""
-    matcher = difflib.SequenceMatcher(None, [t.key for t in old], [t.key for t in new], autojunk=False)
-    opcodes = matcher.get_opcodes()
-    segments: list[tuple[str, list[_Token], list[_Token]]] = []
-    for index, (tag, i1, i2, j1, j2) in enumerate(opcodes):
-        gap = (tag == "equal" and 0 < index < len(opcodes) - 1
-               and all(t.kind == "t" and t.value.isspace() for t in new[j1:j2]))
-        if tag == "equal" and not gap:
-            segments.append(("=", new[j1:j2], []))
-        elif segments and segments[-1][0] == "~":
-            segments[-1][1].extend(old[i1:i2])
-            segments[-1][2].extend(new[j1:j2])
-        else:
-            segments.append(("~", list(old[i1:i2]), list(new[j1:j2])))
     out: list[tuple[str, list[_Token]]] = []
-    for op, first, second in segments:
+    for op, i1, i2, j1, j2 in phrase_diff([t.key for t in old], [t.key for t in new], _is_space_key):
         if op == "=":
-            out.append(("=", first))
+            out.append(("=", new[j1:j2]))
             continue
-        if first:
-            out.append(("-", first))
-        if second:
-            out.append(("+", second))
+        if i1 < i2:
+            out.append(("-", old[i1:i2]))
+        if j1 < j2:
+            out.append(("+", new[j1:j2]))
     return out
 
 

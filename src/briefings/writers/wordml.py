@@ -54,9 +54,11 @@ def parse_markdown(markdown: str) -> list:
     from markdown_it import MarkdownIt
     from mdit_py_plugins.front_matter import front_matter_plugin
 
+    from briefings.writers.mdlinks import linear_links
+
     # CommonMark's nesting limit of 20 drops the text of lists nested ten deep; 50 still
     # stays far from Python's recursion limit.
-    parser = MarkdownIt("commonmark", {"maxNesting": 50}).enable("table").use(front_matter_plugin)
+    parser = MarkdownIt("commonmark", {"maxNesting": 50}).enable("table").use(front_matter_plugin).use(linear_links)
     return parser.parse(markdown)
 
 
@@ -305,6 +307,9 @@ class BodyWriter:
         self.heading_level = 0  # of the last heading written: a question goes one level below it
         self._toc = None  # (heading paragraph, pages, field) of a table of contents to fill in finish()
         self.letter = False  # front matter `layout: letter`: no title block, closing kept with its signature
+        self._bookmarks = 0
+        self._bookmark_ids: dict[str, str] = {}
+        self._pending_bookmarks: list[str] = []  # anchors that start at the next paragraph
 
     # -- blocks ---------------------------------------------------------------
 
@@ -371,7 +376,8 @@ class BodyWriter:
             elif kind in ("fence", "code_block"):
                 self._code(token.content)
             elif kind == "html_block":
-                self._literal(token.content)
+                if not self._anchor(token.content):
+                    self._literal(token.content)
             elif kind == "hr":
                 self._page_break()
             i += 1
@@ -496,7 +502,42 @@ class BodyWriter:
                 sub(ppr, W + "spacing", {W + "before": "120"})
             if indent:
                 sub(ppr, W + "ind", {W + "left": indent})
+        for name in self._pending_bookmarks:
+            self._bookmark_start(paragraph, name)
+        self._pending_bookmarks.clear()
         return paragraph
+
+    # -- anchors: hidden bookmarks around the blocks of an item (documents/anchors.py) --
+
+    def _anchor(self, html: str) -> bool:
+        """Handle a block anchor marker; False when the HTML is something else."""
+        from briefings.documents.anchors import marker
+
+        found = marker(html)
+        if found is None:
+            return False
+        is_start, name = found
+        if is_start:
+            self._pending_bookmarks.append(name)
+        elif name in self._pending_bookmarks:  # an empty block: no paragraph to mark
+            self._pending_bookmarks.remove(name)
+        else:
+            last = self.body[-1] if len(self.body) else None
+            if last is not None and last.tag == W + "tbl":
+                last = list(last.iter(W + "p"))[-1]
+            if last is not None:
+                sub(last, W + "bookmarkEnd", {W + "id": self._bookmark_ids[name]})
+        return True
+
+    def _bookmark_start(self, paragraph, name: str) -> str:
+        """A bookmarkStart as the first child after the paragraph properties; returns its id."""
+        self._bookmarks += 1
+        bookmark_id = str(self._bookmarks)
+        self._bookmark_ids[name] = bookmark_id
+        start = paragraph.makeelement(W + "bookmarkStart", {W + "id": bookmark_id, W + "name": name})
+        ppr = paragraph.find(W + "pPr")
+        paragraph.insert(0 if ppr is None else 1, start)
+        return bookmark_id
 
     def _body_paragraph(self):
         """A paragraph in the right style: a list item, its continuation, a quote or Normal."""
@@ -638,6 +679,7 @@ class BodyWriter:
         link = False
         pending: list[str] = []
         pending_format: tuple = ()
+        ends: list[str] = []
 
         def flush():
             if pending:
@@ -687,9 +729,26 @@ class BodyWriter:
                     container, link = paragraph, False
             elif kind == "image":
                 add(token.content)
+            elif kind == "html_inline" and self._inline_anchor(token.content, paragraph, ends):
+                continue
             elif token.content:  # html_inline and anything unknown: the literal text
                 add(token.content.replace("\n", " "))
         flush()
+        for bookmark_id in ends:
+            sub(paragraph, W + "bookmarkEnd", {W + "id": bookmark_id})
+
+    def _inline_anchor(self, html: str, paragraph, ends: list) -> bool:
+        """An anchor marker inside a paragraph: the bookmark starts before its text, or ends after it."""
+        from briefings.documents.anchors import marker
+
+        found = marker(html)
+        if found is None:
+            return False
+        if found[0]:
+            self._bookmark_start(paragraph, found[1])
+        elif found[1] in self._bookmark_ids:
+            ends.append(self._bookmark_ids[found[1]])
+        return True
 
     def _rpr(self, fmt: tuple) -> tuple:
         """Run properties for (bold, italic, code, link), in schema order."""
