@@ -163,9 +163,29 @@ def test_schemas_are_current():
         assert shipped == schema_for(name), f"run `briefings schema --out schemas` ({name})"
 
 
+def test_vraag_schema_asks_for_antwoord_only_without_antwoord_van():
+    """An editor validating a question that takes over another's answer (antwoord_van) does not demand
+    antwoord; one without antwoord_van still must have it, as the loader says."""
+    from briefings.content.schema import schema_for
+
+    schema = schema_for("vraag")
+    assert "antwoord" not in schema["required"] and {"vraag", "status", "classificatie"} <= set(schema["required"])
+    assert {"if": {"not": {"required": ["antwoord_van"]}}, "then": {"required": ["antwoord"]}} in schema["allOf"]
+
+
 def test_every_content_file_names_its_schema():
     for path in (ROOT / "content").rglob("*.yaml"):
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith("# yaml-language-server: $schema=../../schemas/"), path
         name = first.rsplit("/", 1)[1]
         assert (ROOT / "schemas" / name).is_file(), path
+
+
+def test_shipped_settings_list_every_check_setting():
+    """A maintainer reads the thresholds in briefings.yaml, each with what it means; none hides in the code."""
+    import yaml
+
+    from briefings.checks.settings import CHECK_DEFAULTS
+
+    shipped = yaml.safe_load((ROOT / "briefings.yaml").read_text(encoding="utf-8"))["checks"]
+    assert set(CHECK_DEFAULTS) <= set(shipped), set(CHECK_DEFAULTS) - set(shipped)

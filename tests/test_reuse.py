@@ -51,7 +51,7 @@ def _build(root: Path, out: Path) -> dict[str, str]:
 
 def _answer_of(markdown: str, question: str) -> str:
     """The answer under the numbered question starting with `question`, as built."""
-    match = re.search(rf"^\d+\. \*\*{re.escape(question)}[^\n]*\n\n(.*?)(?=\n\d+\. \*\*|\n#|\n\*Opgesteld|\Z)", markdown, re.S | re.M)
+    match = re.search(rf"^\d+\. \*\*{re.escape(question)}[^\n]*\n\n(.*?)(?=\n\d+\. \*\*|\n#|\n<!-- Opgesteld|\Z)", markdown, re.S | re.M)
     assert match, question
     return "\n".join(line.strip() for line in match.group(1).strip().splitlines())
 
@@ -125,3 +125,15 @@ def test_a_measure_mid_sentence_reads_in_lower_case():
     assert [sentence_start(text, i) for i in starts] == [True, False, True]
     assert mid_sentence("Second opinion meldingen") == "second opinion meldingen"
     assert mid_sentence("BIWS uitrol") == "BIWS uitrol" and mid_sentence("Amsterdam werkt") == "Amsterdam werkt"
+
+
+def test_a_measure_mid_sentence_builds_in_lower_case(tmp_path):
+    """As built: a measure named inside a sentence reads 'de inzet van omstanders', at a sentence start
+    'Omstanders'; the document and the answer bank agree."""
+    root = _project(tmp_path)
+    path = root / "content/vragen/representatief-tweede-meting.yaml"
+    path.write_text(REUSING.replace("  - Bij de tweede meting is dezelfde werkwijze gevolgd.\n",
+                                    "  - We versterken [[maatregel:omstanders]] dit jaar. [[maatregel:omstanders]] "
+                                    "loopt door.\n"), encoding="utf-8")
+    answer = _answer_of(_build(root, tmp_path / "out")["annotatie-tweede"], "Is de tweede meting")
+    assert "We versterken omstanders dit jaar. Omstanders loopt door." in answer, answer

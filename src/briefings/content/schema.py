@@ -21,6 +21,9 @@ SCHEMAS: dict[str, type] = {
     **{f"document-{soort}": cls for soort, cls in m.DOCUMENT_SOORTEN.items()},
 }
 
+# fields the model fills in when another is given (a model_validator): required only without it
+OPTIONAL_WITH: dict[str, tuple[tuple[str, str], ...]] = {"vraag": (("antwoord", "antwoord_van"),)}
+
 
 def schema_for(name: str) -> dict:
     if name == "document":
@@ -33,6 +36,9 @@ def schema_for(name: str) -> dict:
         raise BriefingsError(f"unknown schema '{name}'", hint=did_you_mean(name, [*SCHEMAS, "document"])
                              or f"schemas: {', '.join([*SCHEMAS, 'document'])}")
     schema = cls.model_json_schema(mode="validation")
+    for field, unless in OPTIONAL_WITH.get(name, ()):
+        schema["required"] = [key for key in schema.get("required", []) if key != field]
+        schema.setdefault("allOf", []).append({"if": {"not": {"required": [unless]}}, "then": {"required": [field]}})
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"{name}.schema.json"
     return schema
