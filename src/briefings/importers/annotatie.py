@@ -106,13 +106,13 @@ def elements_of(path: Path) -> list[Element]:
 
 def _docx_elements(path: Path) -> list[Element]:
     from briefings.importers.docx_reader import read_docx
-    from briefings.writers.wordml import TOC_PLACEHOLDER
 
     out = []
     for p in read_docx(path).paragraphs:
         text = " ".join(p.new.split())
-        if not text or p.style in ("toc heading", "inhoudsopgavekop") or text == TOC_PLACEHOLDER:
-            continue  # the table of contents a build inserts
+        style = p.style or ""
+        if not text or style in ("toc heading", "inhoudsopgavekop") or style.startswith(("toc ", "inhopg ")):
+            continue  # the table of contents a build inserts (Word's style names, English or Dutch)
         where = f"paragraph {p.index + 1}"
         if p.is_heading:
             out.append(Element("heading", p.heading_level, text, where))

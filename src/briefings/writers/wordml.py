@@ -398,7 +398,10 @@ class BodyWriter:
         a question (`vraag` in templates/_macros.md.j2)."""
         if not (len(self.lists) == 1 and self.lists[0].ordered and self.lists[0].pending):
             return False
-        children = [t for t in children if t.type != "text" or t.content.strip()]
+        from briefings.documents.anchors import marker
+
+        children = [t for t in children if not (t.type == "text" and not t.content.strip())
+                    and not (t.type == "html_inline" and marker(t.content) is not None)]  # an item's anchors
         if not children:
             return False
         if children[0].type != "strong_open" or children[-1].type != "strong_close":
