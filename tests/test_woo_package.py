@@ -66,6 +66,13 @@ def test_fragments_read_as_their_ground_where_they_stood(published):
         assert hidden not in text
 
 
+def test_the_published_copy_is_marked_public_not_internal(published):
+    """The content is intern; its Woo publication is the public version, and its page header says so."""
+    root, _ = published
+    first_page = pdf_text(root / DOC / f"{DOC}.pdf").split("\f")[0]
+    assert "Openbaar (Woo)" in first_page and "Intern" not in first_page
+
+
 def test_pdf_is_tagged_pdf_a(published):
     import pikepdf
 

@@ -443,7 +443,8 @@ def assemble(lib: Library, doc: m.Document, project, woo: bool = False, parent: 
         title=redact(doc.titel),
         subject=redact(doc.onderwerp or doc.titel),
         keywords=[redact(k) for k in doc.trefwoorden],
-        classification=doc.classificatie.capitalize(),
+        # the Woo copy is the public version: its header must not call it internal
+        classification="Openbaar (Woo)" if woo else doc.classificatie.capitalize(),
         reference=redact(doc.kenmerk or ""),
         toc=doc.inhoudsopgave,
         woo_grounds=grounds,
