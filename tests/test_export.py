@@ -339,3 +339,18 @@ def test_an_empty_export_says_which_filter_left_what_out():
     assert result.returncode == 0
     assert "no questions match: of 65 questions, left out" in result.stderr
     assert "65 by --classificatie (to include them: --classificatie intern (not for publication))" in result.stderr
+
+
+def test_the_cli_export_prints_the_projects_notation_of_the_ground(tmp_path):
+    """The shipped notation is that of the released sources ("5.1, 2, e"); the export follows it, as builds do."""
+    import shutil
+
+    from conftest import run_cli
+
+    shutil.copytree(PROJECT / "content", tmp_path / "content")
+    (tmp_path / "briefings.yaml").write_text('content: content\nwoo:\n  notatie: "{artikel}, {lid}, {sub}"\n',
+                                             encoding="utf-8")
+    result = run_cli("--root", str(tmp_path), "export", "vragen")
+    assert result.returncode == 0, result.stderr
+    assert "5.1, 2, e werkt dit uit; 5.1, 2, e en 5.1, 2, e zijn bereikbaar." in result.stdout
+    assert "5.1.2e" not in result.stdout and "Bakkerveld" not in result.stdout

@@ -241,7 +241,7 @@ def export_vragen(c, fmt, themas, bronnen, statussen, classificaties, out):
 
     filt = VraagFilter(themas=themas, bronnen=bronnen, statussen=statussen or ("definitief",),
                        classificaties=VraagFilter.up_to(classificaties or ("openbaar",)))
-    export_command(c.library, filt, fmt, out, click.echo)
+    export_command(c.library, filt, fmt, out, click.echo, c.project)
 
 
 @cli.command()

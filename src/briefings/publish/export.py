@@ -2,7 +2,8 @@
 
 By default only final (definitief), public (openbaar) answers go out. An export has no document
 around it, so [[bijlage:..]] reads "de bijlage" and [[vraag:..]] the question's own text. Internal
-fields (notes, reviews, who asked, classification) never leave; officials' names become 5.1.2e.
+fields (notes, reviews, who asked, classification) never leave; officials' names become the ground code
+in the project's notation (woo.notatie: "5.1, 2, e" as shipped; 5.1.2e without a project).
 """
 from __future__ import annotations
 
@@ -103,8 +104,9 @@ def _one_line(text: str) -> str:
 class Expander:
     """Expands [[kind:id]] without a document; remembers every item it rendered, for the audience check."""
 
-    def __init__(self, lib: Library):
+    def __init__(self, lib: Library, code: str = WOO_CODE):
         self.lib = lib
+        self.code = code  # an official's name, as printed (the project's notation)
         self.rendered: dict[str, m.Item] = {}
 
     def __call__(self, text: str, trail: tuple[str, ...] = ()) -> str:
@@ -134,7 +136,7 @@ class Expander:
                 return "‘" + _one_line(item.label()) + "’"
             return "‘" + _one_line(self(item.vraag, trail + (item.id,))) + "’"
         if isinstance(item, m.Persoon):
-            return item.naam if item.gekozen else WOO_CODE
+            return item.naam if item.gekozen else self.code
         if isinstance(item, m.Maatregel) and not dutch.sentence_start(text, start):
             return dutch.mid_sentence(item.label())
         return item.label()
@@ -156,7 +158,8 @@ class Expander:
         return "\n".join(p for p in parts if p)
 
 
-def export_vragen(lib: Library, filt: VraagFilter = VraagFilter(), today: dt.date | None = None) -> Export:
+def export_vragen(lib: Library, filt: VraagFilter = VraagFilter(), today: dt.date | None = None,
+                  project=None) -> Export:
     """The questions to export, rendered; refuses when one of them shows an item its readers may not see."""
     today = today or dt.date.today()
     _validate(lib, filt)
@@ -173,7 +176,8 @@ def export_vragen(lib: Library, filt: VraagFilter = VraagFilter(), today: dt.dat
             notes.append(f"left out '{q.id}': niet openbaar voor {dutch.datum(q.embargo)}")
             continue
         vragen.append(q)
-    expand, redact = Expander(lib), Redactor.of(lib)
+    redact = Redactor.of(lib, project)  # the project's notation of the ground
+    expand = Expander(lib, redact.code)
     rows = [_antwoord(lib, q, expand, redact, audience) for q in vragen]
     shown = list(expand.rendered.values()) + [lib.get(b, "bron") for q in vragen for b in q.bronnen]
     wider = " ".join(f"--classificatie {c}" for c in filt.classificaties) + " --classificatie {mark}"
@@ -437,14 +441,14 @@ def to_html(export: Export) -> str:
 """
 
 
-def export_command(lib: Library, filt: VraagFilter, fmt: str, out: str | None, echo) -> None:
+def export_command(lib: Library, filt: VraagFilter, fmt: str, out: str | None, echo, project=None) -> None:
     """`briefings export vragen`: notes on stderr, the export on stdout or atomically into `out`."""
     from pathlib import Path
 
     from briefings.content.load import display_path
     from briefings.writers.files import write_text_atomic
 
-    result = export_vragen(lib, filt)
+    result = export_vragen(lib, filt, project=project)
     for note in result.notes:
         echo(f"note: {note}", err=True)
     from briefings.printable import without_controls
