@@ -9,6 +9,6 @@ _early.briefings_early = True
 signal.signal(signal.SIGINT, _early)
 signal.signal(signal.SIGTERM, _early)
 
-from briefings.cli import main  # noqa: E402
+from briefings.start import main  # noqa: E402
 
 main()

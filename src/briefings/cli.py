@@ -51,7 +51,7 @@ pass_ctx = click.make_pass_decorator(Ctx)
 @click.version_option(package_name="briefings")
 @click.pass_context
 def cli(ctx, root):
-    """Policy documents as code: YAML content in, checked DOCX and Markdown out."""
+    """Policy documents as code: YAML content in, checked DOCX, Markdown and PDF out."""
     ctx.obj = Ctx(root)
 
 

@@ -1,0 +1,36 @@
+"""The program's entry point. `briefings --help` is asked for most and must answer at once: it is printed
+from `help_text` (Click's own output, kept current by tests/test_start.py) without importing Click, which
+is most of the start-up. Every other call, and the help on a terminal narrower than 80 columns, goes
+through Click (`cli.main`)."""
+import os
+import sys
+
+HELP_ARGS = (["--help"], ["-h"])
+WIDTH = 80  # Click wraps help to the terminal's width up to this; the prepared text is for this width
+
+
+def _columns() -> int:
+    """The terminal's width as Click sees it (shutil.get_terminal_size, without importing shutil)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or WIDTH
+
+
+def main(argv=None) -> None:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args in HELP_ARGS and _columns() >= WIDTH:
+        from briefings.help_text import TEXT
+
+        sys.stdout.write(TEXT)
+        sys.stdout.flush()
+        return
+    from briefings.cli import main as run
+
+    run(argv)
