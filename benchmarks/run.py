@@ -6,12 +6,13 @@ Every measurement starts a new process (`python -m briefings ...`) and takes the
 time.perf_counter; the table gives the median of several runs and the peak resident memory
 (resource.getrusage of the child). A measurement with a target runs in turn with its baseline (A B A B
 ...): `check` at each size against `check` at 1×, `build annotatie` against pandoc converting the same
-Markdown, the no-op build against `briefings --help`; the ratio is the median of the ratios of each
+Markdown, the no-op build and `zoek` against `briefings --help`; the ratio is the median of the ratios of each
 pair, so it holds when the speed of a shared machine drifts. The synthetic libraries come from
 benchmarks/generate.py and are written to benchmarks/libraries/ (git-ignored) when missing.
 
 The caches (see src/briefings/content/cache.py) live in benchmarks/libraries/.cache for these runs;
-"first run" rows empty it before every run, the other rows keep it. The "one question edited" row
+"first run" rows empty it before every run, the other rows keep it; the `zoek` row "from nothing" removes
+the search index (kept next to the parse cache) before every run. The "one question edited" row
 changes one question file before every run (a comment line that alternates), as a user editing
 the library does; the file is restored at the end.
 
@@ -285,6 +286,17 @@ def main(argv=None) -> None:
                                ratio_at_most(2)), x100, check, base(), x1, check, runs, env, before=edit))
     finally:
         edited.write_bytes(original)
+
+    def drop_index():
+        for index in CACHE.glob("*/zoek-*.sqlite"):
+            index.unlink()
+
+    zoek = [*briefings, "zoek", "diversiteit"]
+    rows.append(run(Row("`zoek diversiteit` 100×, index built from nothing (parse cache warm)"), x100, zoek,
+                    min(runs, 3), env, before=drop_index))
+    run(Row("warm-up"), x100, zoek, 1, env)
+    rows.append(versus(Row("`zoek diversiteit` 100×, index warm", "≤ 3× `--help`", ratio_at_most(3)), x100, zoek,
+                       Row("`briefings --help`"), x1, [*briefings, "--help"], runs, env))
 
     markdown = x1 / "build" / "annotatie-fkd-verwey-jonker.md"
     if not markdown.is_file():

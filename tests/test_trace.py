@@ -133,3 +133,45 @@ def test_render_matrix_text(lib):
         "Onderzoeksbureau  Meet het effect van trainingen.        —",
         "(3 recommendations, 1 unanswered)",
     ]
+
+
+def _uses_by_links(lib, doc) -> list[str]:
+    """What a document uses, found as Library.uses found it before it kept each item's pulled ids: a breadth-first
+    search over the resolved links, the parent and a set's agreements, every step looked up afresh."""
+    from briefings.content import model as m
+    from briefings.content.library import _FOLLOW, reuses
+
+    def pulls(item):
+        pulled = []
+        is_document = isinstance(item, m.Document)
+        for link in lib.refs.get(item.id, ()):
+            target = lib.by_id.get(link.target)
+            if link.kind != "bijlage" and target is not None and (is_document or link.kind in _FOLLOW or reuses(link)):
+                pulled.append(target)
+        if is_document:
+            pulled += lib._overview_items(item)
+        parent = lib.parent(item)
+        if parent is not None:
+            pulled.append(parent)
+        if isinstance(item, m.Prestatieafspraken):
+            pulled += [a for d in item.doelen for a in d.afspraken]
+        return pulled
+
+    seen, queue = {doc.id}, [doc]
+    for item in queue:
+        for target in pulls(item):
+            if target.id not in seen:
+                seen.add(target.id)
+                queue.append(target)
+    return [item.id for item in queue]
+
+
+@pytest.mark.parametrize("where", ["shipped", "trace"])
+def test_uses_is_a_breadth_first_search_over_links(where, library, lib):
+    """Library.uses walks ids kept with each item (and in the parse cache); the order and the items are those
+    of a plain search over the links."""
+    subject = library if where == "shipped" else lib
+    assert subject.documents()
+    for doc in subject.documents():
+        assert [item.id for item in subject.uses(doc)] == _uses_by_links(subject, doc), doc.id
+        assert [item.id for item in subject.uses(doc)] == _uses_by_links(subject, doc), doc.id  # kept ids, again

@@ -26,19 +26,24 @@ SOURCE_FIELDS = ("titel", "jaar", "soort", "referentie")
 MEASURE_FIELDS = ("titel", "status", "beschrijving")
 
 
-def rests_on(lib: Library, vraag: m.Vraag) -> list[m.Item]:
+def rests_on(lib: Library, vraag: m.Vraag, answers: list[m.Vraag] | None = None) -> list[m.Item]:
     """The figures a question cites, then its sources and those of its figures, then its measures; an answer
-    taken over (antwoord_van, [[antwoord:id]]) brings what it rests on."""
+    taken over (antwoord_van, [[antwoord:id]]) brings what it rests on. `answers`: lib.answer_sources(vraag),
+    when the caller has them already."""
     figures, sources, measures = {}, {}, {}
-    for current in (vraag, *lib.answer_sources(vraag)):
-        known = lib.refs.get(current.id) if lib.by_id.get(current.id) is current else None  # resolved at load
+    by_id = lib.by_id
+    for current in (vraag, *(lib.answer_sources(vraag) if answers is None else answers)):
+        known = lib.refs.get(current.id) if by_id.get(current.id) is current else None  # resolved at load
         for link in walk_refs(current) if known is None else known:
-            target = lib.by_id.get(link.target)
-            if isinstance(target, m.Cijfer) and link.inline:
+            target = by_id.get(link.target)
+            if target is None:
+                continue
+            kind = type(target)
+            if kind is m.Cijfer and link.inline:
                 figures[target.id] = target
-            elif isinstance(target, m.Maatregel):
+            elif kind is m.Maatregel:
                 measures[target.id] = target
-            elif isinstance(target, m.Bron) and link.field == "bronnen":
+            elif kind is m.Bron and link.field == "bronnen":
                 sources[target.id] = target
     for cijfer in figures.values():
         bron = lib.cijfer_bron(cijfer)
@@ -59,9 +64,10 @@ def canonical(lib: Library, vraag: m.Vraag) -> str:
     """The canonical JSON a fingerprint is taken of: content only, key-sorted, whitespace-normalised. It covers
     the answer's own text and that of every answer it takes over, so rewording either makes it suspect."""
     parts: dict[str, dict[str, str]] = {"antwoord": {}, "bron": {}, "cijfer": {}, "maatregel": {}}  # in key order
-    for current in (vraag, *lib.answer_sources(vraag)):
-        parts["antwoord"][current.id] = json.dumps(answer_text(current), ensure_ascii=False)
-    for item in rests_on(lib, vraag):
+    answers = lib.answer_sources(vraag)
+    for current in (vraag, *answers):
+        parts["antwoord"][current.id] = remember(current, "answer_json", _answer_json)
+    for item in rests_on(lib, vraag, answers):
         parts[item.kind][item.id] = remember(item, "fingerprint", _content)
     # json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":")) of the kind → id → fields
     # mapping, put together from each item's own encoded fields (ids need no escaping: see model.Id)
@@ -74,6 +80,12 @@ def answer_text(vraag: m.Vraag) -> str:
     answer it takes over."""
     text = _norm(vraag.antwoord or "")
     return f"{text} [[antwoord_van:{vraag.antwoord_van}]]" if vraag.antwoord_van else text
+
+
+def _answer_json(vraag: m.Vraag) -> str:
+    """answer_text encoded as in the canonical JSON; it depends on the question's own file alone, so it is
+    kept with the question (and in the parse cache)."""
+    return json.dumps(answer_text(vraag), ensure_ascii=False)
 
 
 _FIELDS = {m.Cijfer: FIGURE_FIELDS, m.Bron: SOURCE_FIELDS, m.Maatregel: MEASURE_FIELDS}

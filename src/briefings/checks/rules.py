@@ -493,7 +493,7 @@ def answer_copy(ctx: Context) -> Iterator[Hit]:
     threshold = float(ctx.settings["kopie_drempel"])
     groups: dict[str, list[m.Vraag]] = {}  # identical wording (ids in references aside) is compared once
     for vraag in ctx.lib.items("vraag"):
-        text = _answer_words(vraag.antwoord)
+        text = remember(vraag, "answer_words", _own_answer_words)
         if len(text) >= 40:  # short answers ("Ja.") are alike without being copies
             groups.setdefault(text, []).append(vraag)
     texts = list(groups)
@@ -530,6 +530,11 @@ def answer_copy(ctx: Context) -> Iterator[Hit]:
         yield Hit(_item_where(first, "antwoord"), f"answer of '{first.id}' is a copy of the answer of "
                   f"'{original.id}' ({_item_where(original, 'antwoord')}){more}", (first.id, original.id,
                   *(v.id for v in copies[1:])), f"take it over instead: antwoord_van: {original.id} (one source of truth)")
+
+
+def _own_answer_words(vraag: m.Vraag) -> str:
+    """The words of a question's own answer: they depend on its file alone, so they are kept with it."""
+    return _answer_words(vraag.antwoord)
 
 
 def _answer_words(text: str) -> str:

@@ -293,6 +293,22 @@ _FOLLOW = {"cijfer", "bron", "maatregel", "aanbeveling", "thema", "persoon", "pr
            "prestatieafspraak", "bevinding"}
 
 
+def _pulled_ids(item: m.Item) -> tuple[str, ...]:
+    """The ids of the items a (non-document) item brings into a document that uses it: what its references
+    of the kinds of _FOLLOW name, the answers it takes over, its parent and a set's agreements. They depend
+    on its own file alone, so they are kept with it (and in the parse cache); ids that name no item are
+    passed over when they are followed."""
+    ids = [target for label, target, kind, _, loc, _, _ in ref_facts(item)
+           if loc is not INCLUDED and kind != "bijlage" and (kind in _FOLLOW or kind == "antwoord"
+                                                             or label == "antwoord_van")]
+    parent = (item.__pydantic_private__ or {}).get("_parent")
+    if parent:
+        ids.append(parent)
+    if isinstance(item, m.Prestatieafspraken):
+        ids += [a.id for d in item.doelen for a in d.afspraken]
+    return tuple(dict.fromkeys(ids))
+
+
 class Library:
     """All items by id, with links resolved in both directions."""
 
@@ -306,7 +322,6 @@ class Library:
         self.refs: dict[str, list[Link]] = {}  # item id → the links it makes, in walk order
         self.bijlage_ids: set[str] = set()
         self._uses: dict[str, list[m.Item]] = {}
-        self._pulls_of: dict[str, tuple[m.Item, list[m.Item]]] = {}
         errors: list[BriefingsError] = []
         with building(freeze=len(content.paths) >= FREEZE_MIN_FILES):
             self._index(errors)
@@ -460,44 +475,39 @@ class Library:
         return list(known)
 
     def _find_uses(self, doc: m.Document) -> list[m.Item]:
+        by_id = self.by_id
         seen: dict[str, m.Item] = {doc.id: doc}
         queue: list[m.Item] = [doc]
         for item in queue:  # breadth first; the queue grows while it is read
-            for target in self._pulls(item):
-                if target.id not in seen:
-                    seen[target.id] = target
-                    queue.append(target)
+            if isinstance(item, m.Document):
+                for target in self._document_pulls(item):
+                    if target.id not in seen:
+                        seen[target.id] = target
+                        queue.append(target)
+                continue
+            for target_id in remember(item, "pulls", _pulled_ids):
+                if target_id not in seen:
+                    target = by_id.get(target_id)
+                    if target is not None:
+                        seen[target_id] = target
+                        queue.append(target)
         return queue
 
-    def _pulls(self, item: m.Item) -> list[m.Item]:
-        """The items an item brings into a document that uses it. For anything but a document this does not
-        depend on the document, so it is found once per item."""
-        if isinstance(item, m.Document):
-            return self._find_pulls(item)
-        found = self._pulls_of.get(item.id)
-        if found is None or found[0] is not item:
-            found = self._pulls_of[item.id] = (item, self._find_pulls(item))
-        return found[1]
-
-    def _find_pulls(self, item: m.Item) -> list[m.Item]:
+    def _document_pulls(self, doc: m.Document) -> list[m.Item]:
+        """The items a document brings in itself: everything it refers to, and what its overviews list."""
         pulled: list[m.Item] = []
-        is_document = isinstance(item, m.Document)
-        links = self.refs.get(item.id) if self.by_id.get(item.id) is item else None
-        for link in walk_refs(item) if links is None else links:
+        links = self.refs.get(doc.id) if self.by_id.get(doc.id) is doc else None
+        for link in walk_refs(doc) if links is None else links:
             if link.kind == "bijlage":
                 continue
             target = self.by_id.get(link.target)
-            if target is not None and (is_document or link.kind in _FOLLOW or reuses(link)):
+            if target is not None:
                 pulled.append(target)
-        if is_document:
-            pulled += self._overview_items(item)
-        parent = self.parent(item)
+        pulled += self._overview_items(doc)
+        parent = self.parent(doc)
         if parent is not None:
             pulled.append(parent)
-        if isinstance(item, m.Prestatieafspraken):
-            pulled += [a for d in item.doelen for a in d.afspraken]
         return pulled
-
 
     def _overview_items(self, doc: m.Document) -> list[m.Item]:
         """Items behind generated overviews: attachments, sections listing recommendations, matrix documents."""
