@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from briefings import __version__
+
 FORMATS = click.Choice(["text", "json"])
 
 
@@ -45,10 +47,10 @@ _LARGE: list = []  # a large library this process loaded: see _exit_now
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 80})  # start.WIDTH
 @click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=str), default=None,
               help="Project folder (holds briefings.yaml, content/, templates/). Default: found upwards from here.")
-@click.version_option(package_name="briefings")
+@click.version_option(version=__version__, prog_name="briefings")  # not from the package metadata: 0.1 s
 @click.pass_context
 def cli(ctx, root):
     """Policy documents as code: YAML content in, checked DOCX, Markdown and PDF out."""
