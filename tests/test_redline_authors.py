@@ -78,3 +78,20 @@ def test_the_word_diff_aligns_changes_as_the_redline_does():
     # a space shared by two different words is no common text: the change reads as one phrase
     assert word_diff("Dit vraagt de aandacht", "Dit vraagt aandacht van het bestuur") == [
         ("=", "Dit vraagt "), ("-", "de aandacht"), ("+", "aandacht van het bestuur")]
+
+
+def test_a_pdf_is_made_of_the_clean_docx_not_the_tracked_copy(tmp_path):
+    """--since with --format all: the PDF is the document as it stands (no tracked changes in it), and the
+    tracked copy stays a DOCX for Word."""
+    import subprocess
+
+    repo = make_repo(tmp_path / "project")
+    two_commits(repo)
+    out = tmp_path / "out"
+    build(repo, out, "annotatie", "--since", "HEAD~2", "--format", "all")
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        f"{DOC}.docx", f"{DOC}.md", f"{DOC}.pdf", f"{DOC}.wijzigingen.docx"]
+    assert marks((out / f"{DOC}.wijzigingen.docx").read_bytes()) and not marks((out / f"{DOC}.docx").read_bytes())
+    text = " ".join(subprocess.run(["pdftotext", str(out / f"{DOC}.pdf"), "-"], capture_output=True,
+                                   text=True, check=True).stdout.split())
+    assert "zijn de uitkomsten goed representatief" in text and "zijn de resultaten representatief" not in text
