@@ -69,24 +69,30 @@ def test_alias_expansion_in_settings_is_bounded(tmp_path):
 
 @pytest.fixture(scope="module")
 def unfinished_refs(tmp_path_factory):
-    """The shipped project, with an answer of 50,000 unfinished '[[cijfer:' (450 KB)."""
+    """The shipped project, with two answers of about 50,000 unfinished '[[cijfer:' (450 KB each, alike
+    enough for the copy rule to compare them), and the annotation as Markdown built before, to import."""
     root = copy_project(tmp_path_factory.mktemp("refs"))
-    # answer-copy compares whole answers (checks/similar.py, reworked in another branch); its cost for one
-    # 450 KB answer is not reference scanning, so it is left out here
-    settings = root / "briefings.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8").replace("ernst: {}", "ernst: {answer-copy: 'off'}"),
+    env = {**os.environ, "BRIEFINGS_CACHE": "0"}
+    subprocess.run([sys.executable, "-m", "briefings", "build", "annotatie", "--format", "md", "--out", "before"],
+                   cwd=root, env=env, check=True, capture_output=True)
+    for name, count in (("representatief-hele-gemeente", 50_000), ("alleen-klagers-ingevuld", 49_000)):
+        path = root / "content" / "vragen" / f"{name}.yaml"
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("antwoord: |\n", "antwoord: |\n  - " + "[[cijfer:" * count + "\n", 1),
                         encoding="utf-8")
-    path = root / "content" / "vragen" / "representatief-hele-gemeente.yaml"
+    path = root / "content" / "vragen" / "representatief-hele-gemeente.yaml"  # and in a question's own text
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("antwoord: |\n", "antwoord: |\n  - " + "[[cijfer:" * 50_000 + "\n", 1),
-                    encoding="utf-8")
+    path.write_text(text.replace("vraag: Zijn de uitkomsten", "vraag: Zijn de " + "[[cijfer:" * 20_000 + "x uitkomsten",
+                                 1), encoding="utf-8")
     return root
 
 
 @pytest.mark.parametrize("args", [["check"], ["build", "annotatie", "--format", "md"],
                                   ["build", "annotatie", "--format", "docx"],
                                   ["export", "vragen", "--format", "html", "--classificatie", "intern",
-                                   "--out", "vragen.html"]], ids=["check", "md", "docx", "html"])
+                                   "--out", "vragen.html"],
+                                  ["import", "annotatie", "before/annotatie-fkd-verwey-jonker.md", "--dry-run"]],
+                         ids=["check", "md", "docx", "html", "import"])
 def test_reference_scanning_is_linear(unfinished_refs, args):
     result = run_bounded(args, unfinished_refs)
     assert result.returncode == 0, result.stderr

@@ -441,6 +441,10 @@ def bijlage_missing(ctx: Context) -> Iterator[Hit]:
                               did_you_mean(match.group(2), ids) or f"add it to the bijlagen of '{doc.id}'")
 
 
+COMPARED_CHARS = 10_000  # texts are compared on their first 10,000 characters (an answer is about 700): the
+# comparison grows with the product of two lengths, and a hostile 450 KB answer must not take minutes
+
+
 @rule("near-duplicate", "warning", "two questions that are (nearly) the same")
 def near_duplicate(ctx: Context) -> Iterator[Hit]:
     from briefings.content import cache as caches
@@ -448,7 +452,7 @@ def near_duplicate(ctx: Context) -> Iterator[Hit]:
 
     threshold = float(ctx.settings["gelijkenis_drempel"])
     vragen = ctx.lib.items("vraag")
-    texts = [" ".join(v.vraag.lower().split()) for v in vragen]
+    texts = [" ".join(v.vraag.lower().split())[:COMPARED_CHARS] for v in vragen]
     # ratio(later, earlier) >= threshold for every pair, as difflib gives it; bounds spare most pairs
     path = caches.cache_file(ctx.lib.root, "similar") if caches.enabled(len(ctx.lib.content.paths)) else None
     known = caches.read_cache(path) if path else None
@@ -539,8 +543,9 @@ def _own_answer_words(vraag: m.Vraag) -> str:
 
 def _answer_words(text: str) -> str:
     """An answer's words for the copy check: case, punctuation, list markers and layout aside."""
-    text = re.sub(r"\[\[([a-z]+):[^\]]*\]\]", r"[[\1]]", (text or "").lower())  # copies cite their own figures
-    return " ".join(re.sub(r"[^\w\[\]:-]+", " ", text).split())
+    # copies cite their own figures; a target holds no "[", so an unfinished "[[" is passed over in linear time
+    text = re.sub(r"\[\[([a-z]+):[^\[\]]*\]\]", r"[[\1]]", (text or "").lower())
+    return " ".join(re.sub(r"[^\w\[\]:-]+", " ", text).split())[:COMPARED_CHARS]
 
 
 @rule("final-document", "error", "a definitief document that uses a concept item or a suspect answer")

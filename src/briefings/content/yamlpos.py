@@ -473,7 +473,7 @@ def _too_deep(text: str, mark) -> tuple[int, int] | None:
             col += newline - i
             i = newline
             continue
-        elif char in "[{":
+        elif char in "[{" and (depth > 1 or _opens_flow(text, i)):
             depth += 1
             if depth > MAX_DEPTH:
                 return line, col
@@ -485,6 +485,16 @@ def _too_deep(text: str, mark) -> tuple[int, int] | None:
             col += 1
         i += 1
     return None
+
+
+def _opens_flow(text: str, i: int) -> bool:
+    """Whether the [ or { at text[i], outside any flow collection, starts one: at the start of a line or a
+    value (after `key:`, `- ` or `? `), not inside a plain scalar ("Zie [[cijfer:x]]"). Only the blanks
+    just before it are looked at, so the scan stays linear."""
+    j = i - 1
+    while j >= 0 and text[j] in " \t":
+        j -= 1
+    return j < 0 or text[j] == "\n" or (text[j] in ":-?" and j < i - 1)
 
 
 def load_yaml(text: str, path: str):

@@ -31,7 +31,7 @@ SIMILAR = 92  # rapidfuzz ratio from which a question is the same as one in the 
 MEMBER = re.compile(r"^(?:Vragen van )?[Ll]id (.+?) \(([^)]+)\)$")
 TYPED_NUMBER = re.compile(r"^(\d{1,3})\.\s*(\S.*)$")
 SEE_ATTACHMENT = re.compile(r"^Zie bijlage (\d+)$", re.I)
-REF = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
+REF = re.compile(r"\[\[([a-z]+):([^\[\]\|\s]+)\]\]")  # no "[" in a target: linear on unfinished "[["
 PERCENT = re.compile(r"(?<![\w.,])(\d+(?:,\d+)?)\s?%")
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober",
           "november", "december"]

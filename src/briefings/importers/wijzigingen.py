@@ -30,7 +30,7 @@ from briefings.importers.docx_reader import Paragraph, read_docx
 
 TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 EMPHASIS = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])")
-REF = re.compile(r"\[\[([a-z]+):([^\]\|\s]+)\]\]")
+REF = re.compile(r"\[\[([a-z]+):([^\[\]\|\s]+)\]\]")  # no "[" in a target: linear on unfinished "[["
 
 
 @dataclass
