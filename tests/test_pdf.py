@@ -57,6 +57,16 @@ def markdown_headings(path: Path) -> list[str]:
     return [m.group(1).strip() for m in re.finditer(r"^#{1,6} (.+)$", path.read_text(encoding="utf-8"), re.M)]
 
 
+def markdown_title(path: Path) -> list[str]:
+    """The title of a built Markdown file's front matter, as a list (none for a letter: its subject is in its
+    details block)."""
+    import yaml
+
+    text = path.read_text(encoding="utf-8")
+    front = yaml.safe_load(text.split("---\n", 2)[1]) if text.startswith("---\n") else {}
+    return [] if front.get("layout") == "letter" or not front.get("title") else [front["title"]]
+
+
 def markdown_questions(path: Path) -> list[str]:
     """The questions of a built Markdown file, as the templates write them: `N. **question**`."""
     return [m.group(2) for m in re.finditer(r"^(\d+)\. \*\*(.+)\*\*$", path.read_text(encoding="utf-8"), re.M)]
@@ -111,9 +121,12 @@ def test_only_embedded_fonts(built, doc):
 @pytest.mark.parametrize("doc", DOCS)
 def test_one_bookmark_per_heading_and_per_question(built, doc):
     items = outline(built / f"{doc}.pdf")
-    headings = markdown_headings(built / f"{doc}.md")
+    title = markdown_title(built / f"{doc}.md")
+    headings = title + markdown_headings(built / f"{doc}.md")
     questions = markdown_questions(built / f"{doc}.md")
     assert len(items) == len(headings) + len(questions)
+    if title:  # the document's title comes first, a heading (H1) of the outline
+        assert " ".join(items[0][1].split()) == " ".join(title[0].split()) and items[0][0] == 0
     assert all(page is not None for _, _, page in items)
     titles = [" ".join(title.split()) for _, title, _ in items]
     expected = headings + [f"{n}. {' '.join(q.split())}" for n, q in enumerate(questions, start=1)]
@@ -221,7 +234,10 @@ def test_responses_are_said_in_words(built):
 
 def test_questions_are_outline_paragraphs_with_their_numbers(built):
     body = _document_xml(built / f"{ANNOTATION}.docx")
-    questions = [p for p in body.iter(W + "p") if p.find(f"{W}pPr/{W}outlineLvl") is not None]
+    outlined = [p for p in body.iter(W + "p") if p.find(f"{W}pPr/{W}outlineLvl") is not None]
+    title, questions = outlined[0], outlined[1:]  # the title heads the outline at level 0 (tagged H1)
+    assert title.find(f"{W}pPr/{W}pStyle").get(W + "val") == "Title"
+    assert title.find(f"{W}pPr/{W}outlineLvl").get(W + "val") == "0"
     assert len(questions) == 65
     for paragraph in questions:
         assert paragraph.find(f"{W}pPr/{W}numPr/{W}numId") is not None  # still numbered 1..65 by Word

@@ -347,11 +347,12 @@ def test_column_widths_follow_the_text():
 def test_questions_get_an_outline_level_below_their_heading_and_keep_their_number():
     document = part(build(BRIEFING), "word/document.xml")
     marked = {"".join(t.text for t in p.iter(W + "t")): p.find("w:pPr/w:outlineLvl", NS).get(W + "val")
-              for p in document.iter(W + "p") if p.find("w:pPr/w:outlineLvl", NS) is not None}
+              for p in document.iter(W + "p") if p.find("w:pPr/w:outlineLvl", NS) is not None
+              and p.find("w:pPr/w:pStyle", NS).get(W + "val") != "Title"}  # the title heads the outline at 0
     assert marked == {"Hoe representatief is de organisatie?": "2", "Welke maatregelen neemt het college?": "2",
                       "Wanneer volgt de evaluatie?": "2", "Klopt de nummering vanaf dertien?": "3"}
     for p in document.iter(W + "p"):
-        if p.find("w:pPr/w:outlineLvl", NS) is not None:
+        if p.find("w:pPr/w:outlineLvl", NS) is not None and p.find("w:pPr/w:pStyle", NS).get(W + "val") != "Title":
             assert p.find("w:pPr/w:numPr", NS) is not None and p.find("w:pPr/w:keepNext", NS) is not None
     # not a question: a numbered item that is not bold throughout, or bold only in part
     plain = part(build("1. **Vet** en niet vet\n2. Niet vet\n"), "word/document.xml")

@@ -322,6 +322,8 @@ class BodyWriter:
             value = front.get(key)
             if value not in (None, ""):
                 paragraph = self._paragraph(self.styles.id(style))
+                if key == "title":  # a heading of the outline: tagged H1 in a PDF (PDF/UA), its first bookmark
+                    sub(paragraph.find(W + "pPr"), W + "outlineLvl", {VAL: "0"})
                 text_run(paragraph, clean_text(str(value)))
 
     def write_toc(self, pages: dict[str, int] | None = None, field: bool = True) -> None:
