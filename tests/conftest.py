@@ -62,6 +62,18 @@ def update_golden(request):
     return request.config.getoption("--update-golden")
 
 
+def copy_fixture_project(source: Path, dest: Path) -> Path:
+    """A private copy of a fixture project (its content and settings), its settings pointing at the shipped
+    templates (a fixture names them as ../../../templates)."""
+    import shutil
+
+    shutil.copytree(source / "content", dest / "content")
+    settings = (source / "briefings.yaml").read_text(encoding="utf-8")
+    (dest / "briefings.yaml").write_text(settings.replace("../../../templates", str(ROOT / "templates")),
+                                         encoding="utf-8")
+    return dest
+
+
 def copy_project(dest: Path) -> Path:
     """A private copy of the shipped project (content, templates, settings) to break or build in."""
     import shutil

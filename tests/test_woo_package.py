@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from lxml import etree
 
 from briefings.publish import diwoo
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, copy_fixture_project, run_cli
 
 PROJECT = FIXTURES / "woo-besluit"
 DOC = "annotatie-besluit"
@@ -25,11 +24,7 @@ ENV = {"BRIEFINGS_COMMIT": "test"}
 
 
 def copy_fixture(dest: Path) -> Path:
-    shutil.copytree(PROJECT / "content", dest / "content")
-    settings = (PROJECT / "briefings.yaml").read_text(encoding="utf-8")
-    (dest / "briefings.yaml").write_text(settings.replace("../../../templates", str(ROOT / "templates")),
-                                         encoding="utf-8")
-    return dest
+    return copy_fixture_project(PROJECT, dest)
 
 
 @pytest.fixture(scope="module")

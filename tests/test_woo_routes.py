@@ -17,7 +17,7 @@ import pytest
 from briefings.content import model as m
 from briefings.documents.woo import Redactor, normalise
 from briefings.publish.leaks import find_leaks
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, copy_fixture_project, run_cli
 
 PROJECT = FIXTURES / "woo"
 ENV = {"BRIEFINGS_COMMIT": "test"}
@@ -76,11 +76,7 @@ def test_words_that_only_contain_a_name_stay():
 # -- routes: a whole build --------------------------------------------------------------------------------
 
 def copy_fixture(dest: Path) -> Path:
-    shutil.copytree(PROJECT / "content", dest / "content")
-    settings = (PROJECT / "briefings.yaml").read_text(encoding="utf-8")
-    (dest / "briefings.yaml").write_text(settings.replace("../../../templates", str(ROOT / "templates")),
-                                         encoding="utf-8")
-    return dest
+    return copy_fixture_project(PROJECT, dest)
 
 
 def docx_leaks(path: Path) -> list[str]:

@@ -123,15 +123,7 @@ class FileAccessError(BriefingsError, OSError):
         return cls(verb, shown_path(path), exc.strerror or str(exc) or type(exc).__name__)
 
 
-def shown_path(path) -> str:
-    """A path as the user wants to read it: relative to the working directory when inside it."""
-    import os
-
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
+shown_path = display_path  # the name the file-writing code uses
 
 
 class ErrorGroup(BriefingsError):

@@ -445,21 +445,28 @@ COMPARED_CHARS = 10_000  # texts are compared on their first 10,000 characters (
 # comparison grows with the product of two lengths, and a hostile 450 KB answer must not take minutes
 
 
-@rule("near-duplicate", "warning", "two questions that are (nearly) the same")
-def near_duplicate(ctx: Context) -> Iterator[Hit]:
+def _similar_pairs(ctx: Context, texts: list[str], threshold: float, cache_name: str) -> list[tuple[int, int, float]]:
+    """similar.similar_pairs, with the comparisons of earlier runs kept in the cache file `cache_name`
+    (a library too small for the cache compares everything)."""
     from briefings.content import cache as caches
     from briefings.checks.similar import SimilarityCache, similar_pairs
 
+    path = caches.cache_file(ctx.lib.root, cache_name) if caches.enabled(len(ctx.lib.content.paths)) else None
+    known = caches.read_cache(path) if path else None
+    known = known if isinstance(known, SimilarityCache) else (SimilarityCache() if path else None)
+    found = similar_pairs(texts, threshold, known)
+    if known is not None and known.changed:
+        caches.write_cache(path, known)
+    return found
+
+
+@rule("near-duplicate", "warning", "two questions that are (nearly) the same")
+def near_duplicate(ctx: Context) -> Iterator[Hit]:
     threshold = float(ctx.settings["gelijkenis_drempel"])
     vragen = ctx.lib.items("vraag")
     texts = [" ".join(v.vraag.lower().split())[:COMPARED_CHARS] for v in vragen]
     # ratio(later, earlier) >= threshold for every pair, as difflib gives it; bounds spare most pairs
-    path = caches.cache_file(ctx.lib.root, "similar") if caches.enabled(len(ctx.lib.content.paths)) else None
-    known = caches.read_cache(path) if path else None
-    known = known if isinstance(known, SimilarityCache) else (SimilarityCache() if path else None)
-    pairs = similar_pairs(texts, threshold, known)
-    if known is not None and known.changed:
-        caches.write_cache(path, known)
+    pairs = _similar_pairs(ctx, texts, threshold, "similar")
     for i, j, ratio in pairs:
         first, second = vragen[i], vragen[j]
         yield Hit(locate(second, "vraag"), f"question '{second.id}' is {ratio:.0%} similar to '{first.id}' "
@@ -491,9 +498,6 @@ def answer_reuse(ctx: Context) -> Iterator[Hit]:
 @rule("answer-copy", "warning", "an answer that is a (nearly) identical copy of another answer")
 def answer_copy(ctx: Context) -> Iterator[Hit]:
     """One finding per group of copies, at the first copy, naming the answer to take over."""
-    from briefings.content import cache as caches
-    from briefings.checks.similar import SimilarityCache, similar_pairs
-
     threshold = float(ctx.settings["kopie_drempel"])
     groups: dict[str, list[m.Vraag]] = {}  # identical wording (ids in references aside) is compared once
     for vraag in ctx.lib.items("vraag"):
@@ -501,12 +505,7 @@ def answer_copy(ctx: Context) -> Iterator[Hit]:
         if len(text) >= 40:  # short answers ("Ja.") are alike without being copies
             groups.setdefault(text, []).append(vraag)
     texts = list(groups)
-    path = caches.cache_file(ctx.lib.root, "similar-antwoord") if caches.enabled(len(ctx.lib.content.paths)) else None
-    known = caches.read_cache(path) if path else None
-    known = known if isinstance(known, SimilarityCache) else (SimilarityCache() if path else None)
-    found = similar_pairs(texts, threshold, known)
-    if known is not None and known.changed:
-        caches.write_cache(path, known)
+    found = _similar_pairs(ctx, texts, threshold, "similar-antwoord")
     parent = list(range(len(texts)))  # union-find over the texts: a chain of similar texts is one group
 
     def root(i: int) -> int:

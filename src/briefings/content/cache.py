@@ -73,6 +73,13 @@ def code_cache_folder(name: str) -> Path | None:
     return _folder() / f"{name}-{_code_key()}"
 
 
+def shared_file(name: str) -> Path | None:
+    """A cache file for every library (e.g. the page numbers LibreOffice laid out); None when caching is off."""
+    if _setting() in ("0", "off", "no", "false"):
+        return None
+    return _folder() / name
+
+
 def cache_folder(root: Path) -> Path:
     """The folder of the caches of a content root (for caches that key themselves, such as the search index)."""
     return _folder() / hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]

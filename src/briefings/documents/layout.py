@@ -20,7 +20,6 @@ import os
 import re
 import zipfile
 from dataclasses import replace
-from pathlib import Path
 
 from briefings.documents.build import Output
 
@@ -143,8 +142,9 @@ class _Pages:
             self.engine = f"{real}:{st.st_size}:{st.st_mtime_ns}:{PDF_OPTIONS}"
         except OSError:
             self.engine = None
-        off = os.environ.get("BRIEFINGS_CACHE", "").strip().lower() in ("0", "off", "no", "false")
-        self.path = None if off or self.engine is None else _cache_folder() / "toc-pages.json"
+        from briefings.content.cache import shared_file
+
+        self.path = None if self.engine is None else shared_file("toc-pages.json")
         self.known: dict[str, dict[str, int]] = {}
         self.changed = False
         if self.path is not None:
@@ -184,12 +184,3 @@ class _Pages:
             write_text_atomic(self.path, json.dumps(kept, sort_keys=False))
         except OSError:
             pass  # a cache that cannot be written is only slower next time
-
-
-def _cache_folder() -> Path:
-    """The cache folder of briefings: $BRIEFINGS_CACHE_DIR, else $XDG_CACHE_HOME/briefings or ~/.cache/briefings."""
-    explicit = os.environ.get("BRIEFINGS_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "briefings"
