@@ -1,8 +1,6 @@
 """Item ids in the built DOCX: hidden bookmarks around each question, answer and key-message block."""
 import io
-import re
 import subprocess
-import tempfile
 import zipfile
 from pathlib import Path
 
@@ -10,7 +8,7 @@ import pytest
 from lxml import etree
 
 from clients import require
-from conftest import ROOT, copy_project, run_cli
+from conftest import run_cli
 from redlines import uno_python
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

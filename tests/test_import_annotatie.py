@@ -4,7 +4,6 @@ import subprocess
 from pathlib import Path
 
 import docx
-import pytest
 
 from clients import require
 from conftest import ROOT, copy_project, run_cli

@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from briefings.documents import manifest as manifests
+from briefings.documents import quick
 
 from conftest import copy_project, run_cli
 
 FIXED = {"BRIEFINGS_COMMIT": "0000000incr"}
-SETTLE = manifests.RACY_SECONDS + 0.2  # files changed more recently than this are never trusted by their stat
+SETTLE = quick.RACY_SECONDS + 0.2  # files changed more recently than this are never trusted by their stat
 
 
 def build(project, *args):
@@ -184,6 +184,41 @@ def test_nothing_changed_answers_without_loading_the_library(settled):
     stdout, imported = imports_of(settled, "--all")
     assert stdout == "".join(f"unchanged: {line}\n" for line in slow.stdout.splitlines())
     assert not {"pydantic", "briefings.content.model", "briefings.content.load", "jinja2", "docx"} & imported
+    assert not {"click", "yaml", "pathlib", "json", "hashlib"} & imported  # answered before the command line
+
+
+@pytest.mark.parametrize("args", [[], ["raadsbrief"], ["--format", "md", "--all"], ["--all", "--format=docx", "-q"],
+                                  ["annotatie", "annotatie-fkd-verwey-jonker", "--no-check"]])
+def test_the_quick_answer_prints_what_the_build_would(settled, args):
+    """Answered from the record or by loading the library, `build` prints the same lines."""
+    first = run_cli("build", *args, cwd=settled, env=FIXED)  # records this request (or builds what is missing)
+    assert first.returncode == 0, first.stderr
+    time.sleep(SETTLE)
+    slow = run_cli("build", *args, "--force", cwd=settled, env=FIXED)
+    assert slow.returncode == 0, slow.stderr
+    time.sleep(SETTLE)
+    recording = run_cli("build", *args, cwd=settled, env=FIXED)
+    stdout, imported = imports_of(settled, *args)
+    assert "click" not in imported
+    expected = "".join(f"unchanged: {line}\n" for line in slow.stdout.splitlines() if line.startswith("build/"))
+    assert recording.stdout == expected
+    assert stdout == expected
+
+
+@pytest.mark.parametrize("args", [["--all", "raadsbrief"], ["--out", "elders"], ["--force"], ["--woo"], ["--help"],
+                                  ["--format", "odt"], ["--format"], ["a", "b", "c"], ["--since", "HEAD"]])
+def test_requests_the_quick_answer_leaves_to_the_command_line(args):
+    assert quick.build_request(args) is None
+
+
+def test_the_quick_answer_needs_the_same_settings(settled):
+    """The record keeps the settings file's state: an edited one sends `build` through the command line,
+    which reads it (and reports what is wrong with it)."""
+    settings = settled / "briefings.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "onbekend: 1\n", encoding="utf-8")
+    time.sleep(SETTLE)
+    result = run_cli("build", "--all", cwd=settled, env=FIXED)
+    assert result.returncode == 1 and "unknown setting 'onbekend'" in result.stderr
 
 
 def test_every_kind_of_change_is_seen_after_the_files_settle(settled):
@@ -232,11 +267,11 @@ def test_options_and_code_are_part_of_the_snapshot(settled, monkeypatch):
     from briefings.project import load_project
 
     project = load_project(settled)
-    key, tree = manifests.snapshot(project, [None, None, True, ["md", "docx"]])
+    key, tree, _ = quick.take(project, [None, None, True, ["md", "docx"]], project.build, [])
     assert tree is not None
-    assert manifests.snapshot(project, [None, None, True, ["md"]])[0] != key  # another request
-    monkeypatch.setattr(manifests, "_CODE_KEY", "another version of briefings")
-    assert manifests.snapshot(project, [None, None, True, ["md", "docx"]]) != (key, tree)
+    assert quick.take(project, [None, None, True, ["md"]], project.build, [])[0] != key  # another request
+    monkeypatch.setattr(quick, "_CODE_KEY", "another version of briefings")
+    assert quick.take(project, [None, None, True, ["md", "docx"]], project.build, [])[:2] != (key, tree)
     stdout, imported = imports_of(settled, "--all", "--format", "md")
     assert "briefings.content.load" in imported  # a request not seen before loads the library
     assert stdout.count("unchanged: ") == len(outputs(settled)) // 2
@@ -259,4 +294,5 @@ def test_a_symbolic_link_switches_the_snapshot_off(settled):
     (settled / "content" / "vragen" / "link.md").symlink_to(settled / "README-not-there.md")
     from briefings.project import load_project
 
-    assert manifests.snapshot(load_project(settled), [])[1] is None
+    project = load_project(settled)
+    assert quick.take(project, [], project.build, [])[1] is None

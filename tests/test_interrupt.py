@@ -37,7 +37,7 @@ def assert_whole(folder, old, fresh):
     names = {p.name for p in folder.iterdir()}
     leftovers = [n for n in names if n.endswith(".tmp")]
     assert not leftovers, leftovers
-    assert names - {".briefings-manifest.json"} == set(old)
+    assert names - {".briefings-manifest.json", ".briefings-quick"} == set(old)
     for name in old:
         data = (folder / name).read_bytes()
         assert data in (old[name], fresh[name]), f"{name} is neither the old nor the new version"

@@ -1,7 +1,6 @@
 """The document lifecycle: concept marking, final documents, `verzend` freezing what was sent, build warnings."""
 from __future__ import annotations
 
-import io
 import subprocess
 import zipfile
 from pathlib import Path

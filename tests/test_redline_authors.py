@@ -1,9 +1,8 @@
 """Tracked changes reviewers can trust: a separate file, each change by its own author and date."""
 from __future__ import annotations
 
-import os
 
-from redlines import W, marks, document_xml
+from redlines import W, marks
 from test_redline import DOC, EDITOR, build, edit_yaml, git, make_repo
 
 AUTHOR_A = {"GIT_AUTHOR_NAME": "A. de Auteur", "GIT_AUTHOR_EMAIL": "a@example.org",
@@ -69,7 +68,7 @@ def test_the_clean_docx_stays_byte_identical(tmp_path):
     assert marks((out / f"{DOC}.wijzigingen.docx").read_bytes())
     assert not marks(clean)
     again = build(repo, out, "annotatie", "--format", "docx")  # the plain build is up to date
-    assert f"unchanged: " in again.stdout or (out / f"{DOC}.docx").read_bytes() == clean
+    assert "unchanged: " in again.stdout or (out / f"{DOC}.docx").read_bytes() == clean
 
 
 def test_the_word_diff_aligns_changes_as_the_redline_does():

@@ -11,7 +11,6 @@ import difflib
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from briefings.publish import diwoo
-from conftest import ROOT, run_cli
+from conftest import run_cli
 
 DOC = "annotatie-fkd-verwey-jonker"
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import difflib
-import os
 from dataclasses import dataclass
 from typing import Iterable
 
 import click
+
+from briefings.paths import display_path  # noqa: F401 (shown_path and callers use it from here)
 
 
 @dataclass(frozen=True)
@@ -21,15 +22,6 @@ class Location:
         if not self.col:
             return f"{self.path}:{self.line}"
         return f"{self.path}:{self.line}:{self.col}"
-
-
-def display_path(path) -> str:
-    """A path as the user wants to read it: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

@@ -1,15 +1,15 @@
 """Where a project's content, templates and output live, and its settings (briefings.yaml)."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from briefings import paths
 from briefings.checks.settings import CHECK_DEFAULTS
 from briefings.errors import ContentError, Location
+from briefings.paths import CONFIG_NAME
 
-CONFIG_NAME = "briefings.yaml"
-PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the source checkout: built-in content lives here
+PACKAGE_ROOT = Path(paths.PACKAGE_ROOT)  # the source checkout: built-in content lives here
 
 DEFAULTS = {
     "content": "content",
@@ -49,18 +49,6 @@ class Project:
     checks: dict = field(default_factory=dict)
     config_path: Path | None = None
     woo: dict = field(default_factory=lambda: dict(WOO_DEFAULTS))
-
-
-def find_root(start: Path | None = None) -> Path:
-    """The nearest folder upwards holding briefings.yaml or content/; else the built-in project."""
-    env = os.environ.get("BRIEFINGS_ROOT")
-    if env:
-        return Path(env)
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / CONFIG_NAME).is_file() or (folder / "content").is_dir():
-            return folder
-    return PACKAGE_ROOT
 
 
 def _check_types(data: dict, shown: str) -> None:
@@ -138,23 +126,14 @@ def _check_severities(data: dict, shown: str) -> None:
                                Location(shown, pos.line, pos.col), did_you_mean(str(severity), (*SEVERITIES, OFF)))
 
 
-def _shown(path: Path) -> str:
-    """As content.load.display_path: relative to the working directory when inside it."""
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:  # another drive
-        return str(path)
-    return str(path) if rel.startswith("..") else rel
-
-
 def load_project(root: Path | None = None) -> Project:
-    root = Path(root) if root else find_root()
+    root = Path(root if root else paths.find_root())
     settings = dict(DEFAULTS)
     config_path = root / CONFIG_NAME
     if config_path.is_file():
         from briefings.content.yamlpos import load_yaml, position_of
 
-        shown = _shown(config_path)  # not content.load.display_path: that import brings the whole model
+        shown = paths.display_path(config_path)
         try:
             text = config_path.read_text(encoding="utf-8")
         except UnicodeDecodeError:

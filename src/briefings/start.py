@@ -1,6 +1,7 @@
 """The program's entry point. `briefings --help` is asked for most and must answer at once: it is printed
 from `help_text` (Click's own output, kept current by tests/test_start.py) without importing Click, which
-is most of the start-up. Every other call, and the help on a terminal narrower than 80 columns, goes
+is most of the start-up. So is `briefings build` when nothing changed since the last build of the same
+request (documents.quick answers it from the build's record, importing nothing else). Every other call, and the help on a terminal narrower than 80 columns, goes
 through Click (`cli.main`)."""
 import os
 import sys
@@ -31,6 +32,11 @@ def main(argv=None) -> None:
         sys.stdout.write(TEXT)
         sys.stdout.flush()
         return
+    if args[:1] == ["build"]:
+        from briefings.documents.quick import answer_build
+
+        if answer_build(args[1:]):  # nothing changed since the last build of this request
+            return
     from briefings.cli import main as run
 
     run(argv)

@@ -27,7 +27,8 @@ from pydantic import BaseModel
 
 from briefings.content import model as m
 from briefings.content.library import Library
-from briefings.documents.manifest import code_key, read_manifest, remember, write_manifest
+from briefings.documents.manifest import read_manifest, write_manifest
+from briefings.documents.quick import code_key
 
 PDF_OPTIONS = "libreoffice writer_pdf_Export pdf/a-2b pdf/ua"  # change it when writers.pdf makes other PDFs
 PARALLEL_MIN = 12  # measured on 2 cores: the 7 shipped documents take 0.80 s in one process, 0.74 s in two
@@ -141,23 +142,28 @@ def _up_to_date(path: Path, entry, key: str) -> bool:
     return entry.get("size") == st.st_size and entry.get("mtime_ns") == st.st_mtime_ns
 
 
-def record(plan: Plan, written: list[Path], since: str | None = None, quick: tuple[str, str | None] | None = None,
+def record(plan: Plan, written: list[Path], since: str | None = None, quick: tuple | None = None,
            unfinished: frozenset = frozenset()) -> None:
     """Note the outputs just written in the manifest, and write it (atomically), when something changed.
     The copy with tracked changes (since, <id>.wijzigingen.docx) is not the plain build of its inputs: the next
     plain build replaces it; neither is an unfinished output (a table of contents without page numbers, for
-    want of LibreOffice). `quick` is the request's snapshot (manifest.snapshot), taken before the library
-    loaded: the next build of the request answers from it while nothing changes."""
+    want of LibreOffice). `quick` is the request's key, snapshot and settings (quick.take), taken before the
+    library loaded: the next build of the request answers from it while nothing changes."""
     for path in written:
         name = path.relative_to(plan.out_dir).as_posix()
         st = path.stat()
         tracked = since is not None and (name.endswith(".wijzigingen.docx") or name not in plan.keys)
         key = "unfinished" if path in unfinished else f"since:{since}" if tracked else plan.keys[name]
         plan.manifest["outputs"][name] = {"inputs": key, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-    remembered = (since is None and quick is not None and not unfinished
-                  and remember(plan.manifest, *quick, plan.keys))
-    if written or remembered:
+    if written:
         write_manifest(plan.out_dir, plan.manifest)
+    recorded = plan.manifest["outputs"]
+    if (since is None and quick is not None and not unfinished
+            and all(isinstance(recorded.get(name), dict) and recorded[name].get("inputs") == key
+                    for name, key in plan.keys.items())):
+        from briefings.documents.quick import remember
+
+        remember(str(plan.out_dir), quick[0], quick[1], list(plan.keys), quick[2])
 
 
 # -- rendering, in parallel when it pays ------------------------------------------------------------------

@@ -35,15 +35,15 @@ def build_documents(open_library, project, req: BuildRequest, echo, progress=Non
     `open_library()` gives the library, loaded only when the manifest cannot say that nothing changed;
     `echo` prints a line for the user; `progress(length)` gives a context manager with update(n) for
     builds of several documents; `on_close(callback)` registers clean-up for the end of the command."""
-    from briefings.documents.manifest import snapshot, unchanged_outputs
+    from briefings.documents import quick as quick_answer
     from briefings.errors import display_path
 
     out_dir = req.out or project.build
     quick = None
     if not (req.since or req.woo):  # taken before the library loads: a file changed meanwhile shows next time
-        quick = snapshot(project, [req.kind, req.doc, req.all_, list(req.formats), str(Path(out_dir).resolve()),
-                                   req.reference_doc, req.woo, req.audience])
-        unchanged = None if req.force else unchanged_outputs(out_dir, *quick)
+        quick = quick_answer.take(project, [req.kind, req.doc, req.all_, list(req.formats), req.reference_doc,
+                                            req.woo, req.audience], out_dir, [req.reference_doc] if req.reference_doc else [])
+        unchanged = None if req.force else quick_answer.unchanged(str(out_dir), *quick[:2])
         if unchanged is not None:
             for path in unchanged:
                 echo(f"unchanged: {display_path(path)}")
