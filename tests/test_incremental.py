@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from briefings import paths
 from briefings.documents import quick
 
 from conftest import copy_project, run_cli
@@ -270,7 +271,7 @@ def test_options_and_code_are_part_of_the_snapshot(settled, monkeypatch):
     key, tree, _ = quick.take(project, [None, None, True, ["md", "docx"]], project.build, [])
     assert tree is not None
     assert quick.take(project, [None, None, True, ["md"]], project.build, [])[0] != key  # another request
-    monkeypatch.setattr(quick, "_CODE_KEY", "another version of briefings")
+    monkeypatch.setattr(paths, "_CODE_KEY", "another version of briefings")
     assert quick.take(project, [None, None, True, ["md", "docx"]], project.build, [])[:2] != (key, tree)
     stdout, imported = imports_of(settled, "--all", "--format", "md")
     assert "briefings.content.load" in imported  # a request not seen before loads the library

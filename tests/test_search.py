@@ -80,3 +80,52 @@ def test_a_changed_library_and_a_damaged_index_are_rebuilt(tmp_path, cache):
     index.write_bytes(b"not a database" * 100)
     ids, result = zoek("fietsenstalling", cache=cache, root=root)
     assert ids == ["brief-or"] and "search index built in" in result.stderr
+
+
+def through_click(*args, env, cwd=None):
+    """`briefings ARGS` through the command line itself, never the quick answer of start.py."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-c", "import sys; from briefings.cli import main; main(sys.argv[1:])",
+                           *args], capture_output=True, text=True, env={**os.environ, **env}, cwd=cwd or ROOT)
+
+
+@pytest.mark.parametrize("args", [["diversiteit"], ["vraag", "13", "annotatie-fkd-verwey-jonker"],
+                                  ["aanpak", "--raadslid=raadslid-namane", "--limit", "3"],
+                                  ["meldingen", "--status", "definitief", "--format", "json"],
+                                  ["representatief", "--document", "factsheet-verwey-jonker-2024"],
+                                  ["geïnformeerd", "--thema", "onbekend", "--bron", "onbekend"]])
+def test_a_fresh_index_answers_before_the_command_line_with_the_same_text(cache, args):
+    import os
+    import subprocess
+    import sys
+
+    slow = through_click("zoek", *args, env=cache)
+    assert slow.returncode == 0, slow.stderr
+    fast = run_cli("zoek", *args, env=cache)
+    assert (fast.stdout, fast.stderr, fast.returncode) == (slow.stdout, "", 0)
+    traced = subprocess.run([sys.executable, "-X", "importtime", "-m", "briefings", "zoek", *args], cwd=ROOT,
+                            capture_output=True, text=True, env={**os.environ, **cache})
+    imported = {line.rsplit("|", 1)[-1].strip() for line in traced.stderr.splitlines() if "|" in line}
+    assert traced.stdout == slow.stdout
+    assert not {"click", "yaml", "pydantic", "briefings.project", "briefings.content.load"} & imported
+
+
+@pytest.mark.parametrize("args", [["--limit", "0", "x"], ["--format", "xml", "x"], ["--status", "klaar", "x"],
+                                  ["--help"], ["--onbekend", "x"], [], ["--limit"]])
+def test_the_command_line_answers_what_the_quick_search_does_not_know(cache, args):
+    from briefings.search.index import _search_request
+
+    assert _search_request(args) is None
+
+
+def test_the_quick_search_follows_the_settings(tmp_path, cache, project):
+    """The content folder is known from the last search while the settings file stays as it was."""
+    assert zoek("werkdruk", cache=cache, root=project)[0] == ["vraag-noemt-het", "bron-noemt-het"]
+    (project / "briefings.yaml").write_text(f"content: {ROOT / 'content'}\n", encoding="utf-8")
+    assert zoek("werkdruk", cache=cache, root=project)[0] != ["vraag-noemt-het", "bron-noemt-het"]
+    (project / "briefings.yaml").write_text("content: [\n", encoding="utf-8")
+    broken = run_cli("--root", str(project), "zoek", "werkdruk", env=cache)
+    assert broken.returncode == 1 and "briefings.yaml:" in broken.stderr

@@ -210,7 +210,7 @@ def zoek(c, query, themas, bronnen, statussen, raadsleden, documenten, fmt, limi
     from briefings.search.index import Filters, search
 
     filters = Filters(themas, bronnen, statussen, raadsleden, documenten)
-    click.echo(search(c.project.content, lambda: c.library, " ".join(query), filters, fmt, limit,
+    click.echo(search(c.project, lambda: c.library, " ".join(query), filters, fmt, limit,
                       note=lambda text: click.echo(text, err=True)))
 
 

@@ -1,5 +1,16 @@
-"""Where the project is, and how paths are shown: with nothing but `os`, for the quick answers of start.py."""
+"""Where the project and the caches are, a key of the code, and how paths are shown: with `os` and the built-in
+SHA-256 alone, for the quick answers of start.py (a build or search with nothing changed)."""
 import os
+
+from briefings import __version__
+
+try:  # hashlib would load OpenSSL first (5 ms); the built-in SHA-256 gives the same digests
+    from _sha256 import sha256
+except ImportError:  # pragma: no cover - Python 3.12 and later
+    try:
+        from _sha2 import sha256
+    except ImportError:
+        from hashlib import sha256
 
 CONFIG_NAME = "briefings.yaml"
 PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))  # the source checkout
@@ -27,3 +38,99 @@ def display_path(path) -> str:
     except ValueError:  # another drive
         return str(path)
     return str(path) if rel.startswith("..") else rel
+
+
+def cache_root() -> str:
+    """The user's cache folder of briefings (BRIEFINGS_CACHE_DIR, else XDG_CACHE_HOME/briefings)."""
+    explicit = os.environ.get("BRIEFINGS_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "briefings")
+
+
+def caching_off() -> bool:
+    return os.environ.get("BRIEFINGS_CACHE", "auto").strip().lower() in ("0", "off", "no", "false")
+
+
+def root_cache_folder(root) -> str:
+    """The folder of the caches of a content root or project."""
+    return os.path.join(cache_root(), sha256(os.path.realpath(root).encode("utf-8", "surrogateescape")).hexdigest()[:16])
+
+
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))  # the briefings package
+_CODE_KEY: str | None = None
+
+
+def code_key() -> str:
+    """Changes with the version of briefings and with any change to its code."""
+    global _CODE_KEY
+    if _CODE_KEY is None:
+        lines: list[str] = []
+        _code_lines(_PACKAGE, "", lines)
+        digest = sha256(__version__.encode())
+        digest.update("".join(sorted(lines)).encode("utf-8", "surrogateescape"))
+        _CODE_KEY = digest.hexdigest()
+    return _CODE_KEY
+
+
+def _code_lines(folder: str, prefix: str, lines: list[str]) -> None:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.endswith(".py") and entry.is_file():
+                st = entry.stat()
+                lines.append(f"{prefix}{entry.name}:{st.st_size}:{st.st_mtime_ns}\n")
+            elif entry.is_dir() and entry.name != "__pycache__":
+                _code_lines(entry.path, f"{prefix}{entry.name}/", lines)
+
+
+# -- where a project's content is, without reading its settings --------------------------------------------
+
+
+def settings_state(root: str) -> tuple | None:
+    """The state of a project's settings file: (size, modification and change time, inode); None without one."""
+    try:
+        st = os.stat(os.path.join(root, CONFIG_NAME))
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def remember_content(project) -> None:
+    """Note where a project's content is, for known_content; quietly nothing when it cannot be written."""
+    import marshal
+
+    root = os.path.realpath(project.root)
+    record = (root, settings_state(root), os.path.realpath(project.content))
+    path = os.path.join(root_cache_folder(root), "project")
+    try:
+        with open(path, "rb") as handle:
+            if marshal.loads(handle.read()) == record:
+                return
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "wb") as handle:
+            handle.write(marshal.dumps(record))
+        os.replace(temporary, path)
+    except OSError:
+        pass
+
+
+def known_content(root: str | None) -> str | None:
+    """The content folder of the project at root (found upwards without one), as remember_content noted it
+    while the settings file stays as it was; None when unknown."""
+    import marshal
+
+    root = os.path.realpath(root if root is not None else find_root())
+    try:
+        with open(os.path.join(root_cache_folder(root), "project"), "rb") as handle:
+            record = marshal.loads(handle.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not (isinstance(record, tuple) and len(record) == 3 and record[0] == root
+            and record[1] == settings_state(root) and isinstance(record[2], str)):
+        return None
+    return record[2]

@@ -1,7 +1,8 @@
 """The program's entry point. `briefings --help` is asked for most and must answer at once: it is printed
 from `help_text` (Click's own output, kept current by tests/test_start.py) without importing Click, which
-is most of the start-up. So is `briefings build` when nothing changed since the last build of the same
-request (documents.quick answers it from the build's record, importing nothing else). Every other call, and the help on a terminal narrower than 80 columns, goes
+is most of the start-up. So are `briefings build` when nothing changed since the last build of the same
+request (documents.quick answers from the build's record) and `briefings zoek` with a fresh search index
+(search.index answers from it). Every other call, and the help on a terminal narrower than 80 columns, goes
 through Click (`cli.main`)."""
 import os
 import sys
@@ -24,6 +25,17 @@ def _columns() -> int:
     return columns or WIDTH
 
 
+def _root_option(args: list[str]) -> tuple[str | None, list[str]]:
+    """(--root's folder, the rest) when the arguments start with it and it is a folder; else (None, args)."""
+    if args[:1] == ["--root"] and len(args) > 1:
+        root, rest = args[1], args[2:]
+    elif args[:1] and args[0].startswith("--root="):
+        root, rest = args[0][len("--root="):], args[1:]
+    else:
+        return None, args
+    return (root, rest) if root and os.path.isdir(root) else (None, ["--root", root, *rest])
+
+
 def main(argv=None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if args in HELP_ARGS and _columns() >= WIDTH:
@@ -32,10 +44,16 @@ def main(argv=None) -> None:
         sys.stdout.write(TEXT)
         sys.stdout.flush()
         return
-    if args[:1] == ["build"]:
+    root, command = _root_option(args)
+    if command[:1] == ["build"] and root is None:
         from briefings.documents.quick import answer_build
 
-        if answer_build(args[1:]):  # nothing changed since the last build of this request
+        if answer_build(command[1:]):  # nothing changed since the last build of this request
+            return
+    if command[:1] == ["zoek"]:
+        from briefings.search.index import answer_search
+
+        if answer_search(command[1:], root):  # the search index is fresh
             return
     from briefings.cli import main as run
 

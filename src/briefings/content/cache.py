@@ -26,6 +26,8 @@ import time
 import zlib
 from pathlib import Path
 
+from briefings import paths
+
 AUTO_MIN_FILES = 500
 RACY_SECONDS = 2  # a file changed this recently may change again within the same timestamp: not cached
 _CODE = "*.py"  # every module: facts kept with the items (load.remember) are derived all over the package
@@ -36,11 +38,7 @@ def _setting() -> str:
 
 
 def _folder() -> Path:
-    explicit = os.environ.get("BRIEFINGS_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "briefings"
+    return Path(paths.cache_root())
 
 
 def _code_key() -> str:
@@ -82,13 +80,12 @@ def shared_file(name: str) -> Path | None:
 
 def cache_folder(root: Path) -> Path:
     """The folder of the caches of a content root (for caches that key themselves, such as the search index)."""
-    return _folder() / hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
+    return Path(paths.root_cache_folder(root))
 
 
 def cache_file(root: Path, name: str) -> Path:
     """Where the cache `name` of the content root lives; the name changes with the code."""
-    root_key = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
-    return _folder() / root_key / f"{name}-{_code_key()}.pickle"
+    return cache_folder(root) / f"{name}-{_code_key()}.pickle"
 
 
 def read_cache(path: Path):

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 from briefings.content import model as m
 from briefings.content.library import Library
 from briefings.documents.manifest import read_manifest, write_manifest
-from briefings.documents.quick import code_key
+from briefings.paths import code_key
 
 PDF_OPTIONS = "libreoffice writer_pdf_Export pdf/a-2b pdf/ua"  # change it when writers.pdf makes other PDFs
 PARALLEL_MIN = 12  # measured on 2 cores: the 7 shipped documents take 0.80 s in one process, 0.74 s in two

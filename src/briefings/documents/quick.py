@@ -20,48 +20,13 @@ import os
 import sys
 import time
 
-from briefings import __version__
-from briefings.paths import CONFIG_NAME, display_path, find_root
-
-try:  # hashlib would load OpenSSL first (5 ms); the built-in SHA-256 gives the same digests
-    from _sha256 import sha256
-except ImportError:  # pragma: no cover - Python 3.12 and later
-    try:
-        from _sha2 import sha256
-    except ImportError:
-        from hashlib import sha256
+from briefings.paths import CONFIG_NAME, code_key, display_path, find_root, sha256
 
 RECORD = ".briefings-quick"
 MANIFEST = ".briefings-manifest.json"  # manifest.MANIFEST
 RACY_SECONDS = 2
 KEEP_REQUESTS = 16  # snapshots of this many different requests are kept
 FORMAT = 1  # of the record; a record of another format is ignored
-
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # the briefings package
-_CODE_KEY: str | None = None
-
-
-def code_key() -> str:
-    """Changes with the version of briefings and with any change to its code."""
-    global _CODE_KEY
-    if _CODE_KEY is None:
-        lines: list[str] = []
-        _code_lines(_PACKAGE, "", lines)
-        digest = sha256(__version__.encode())
-        digest.update("".join(sorted(lines)).encode("utf-8", "surrogateescape"))
-        _CODE_KEY = digest.hexdigest()
-    return _CODE_KEY
-
-
-def _code_lines(folder: str, prefix: str, lines: list[str]) -> None:
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if entry.name.endswith(".py") and entry.is_file():
-                st = entry.stat()
-                lines.append(f"{prefix}{entry.name}:{st.st_size}:{st.st_mtime_ns}\n")
-            elif entry.is_dir() and entry.name != "__pycache__":
-                _code_lines(entry.path, f"{prefix}{entry.name}/", lines)
-
 
 # -- snapshots ---------------------------------------------------------------------------------------------
 

@@ -14,46 +14,54 @@ commands (a faster `check`, a `list vraag --zoek`) as they are.
 """
 from __future__ import annotations
 
-import hashlib
-import json
+import marshal
 import os
-import re
 import sqlite3
+import sys
 import time
 import unicodedata
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Callable
 
-SCHEMA_VERSION = "1"
+from briefings.paths import root_cache_folder, sha256
+
+SCHEMA_VERSION = "2"  # facts kept with marshal (a fresh index is searched without importing json)
 COLUMNS = ("vraag", "antwoord", "themas", "bronnen", "raadslid")
 WEIGHTS = (10.0, 4.0, 1.5, 1.0, 2.0)  # bm25 column weights, in COLUMNS order
-WORD = re.compile(r"\w+", re.UNICODE)
-NUMBER = re.compile(r"\bvraag\s+(\d+)\b", re.IGNORECASE)
 
 
-@dataclass
 class Hit:
-    id: str
-    vraag: str
-    snippet: str
-    status: str
-    gecontroleerd: str | None
-    documenten: list[str]
-    score: float
-    nummers: dict[str, int] = field(default_factory=dict)  # document id → the question's number there
+    """A question found: what a hit shows (render_hits) and `--format json` gives."""
+
+    FIELDS = ("id", "vraag", "snippet", "status", "gecontroleerd", "documenten", "score", "nummers")
+
+    def __init__(self, id: str, vraag: str, snippet: str, status: str, gecontroleerd: str | None,
+                 documenten: list[str], score: float, nummers: dict[str, int] | None = None):
+        self.id, self.vraag, self.snippet, self.status = id, vraag, snippet, status
+        self.gecontroleerd, self.documenten, self.score = gecontroleerd, documenten, score
+        self.nummers = nummers if nummers is not None else {}  # document id → the question's number there
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in self.FIELDS}
 
 
-@dataclass
 class Filters:
-    themas: tuple[str, ...] = ()
-    bronnen: tuple[str, ...] = ()
-    statussen: tuple[str, ...] = ()
-    raadsleden: tuple[str, ...] = ()
-    documenten: tuple[str, ...] = ()
+    def __init__(self, themas=(), bronnen=(), statussen=(), raadsleden=(), documenten=()):
+        self.themas, self.bronnen, self.statussen = tuple(themas), tuple(bronnen), tuple(statussen)
+        self.raadsleden, self.documenten = tuple(raadsleden), tuple(documenten)
 
 
 # -- words -----------------------------------------------------------------------------------------------
+
+
+_NOT_WORD: dict[int, str | None] = {}  # characters seen that are not word characters → " "
+
+
+def words(text: str) -> list[str]:
+    """The words of a text as the regular expression \\w+ finds them (letters, digits, underscores), without
+    importing `re`: a search answered from a fresh index starts in a few milliseconds."""
+    for c in set(text).difference(map(chr, _NOT_WORD)):
+        if not (c.isalnum() or c == "_"):
+            _NOT_WORD[ord(c)] = " "
+    return text.translate(_NOT_WORD).split()
 
 
 def fold(text: str) -> str:
@@ -70,7 +78,7 @@ def stems(text: str) -> list[str]:
     """The Dutch stems of the words of a text, folded."""
     global _STEMMER
     out = []
-    for word in WORD.findall(fold(text)):
+    for word in words(fold(text)):
         stem = _STEMS.get(word)
         if stem is None:
             if _STEMMER is None:  # the Dutch stemmer alone: the package's index imports every language
@@ -85,48 +93,38 @@ def stems(text: str) -> list[str]:
 # -- the index -------------------------------------------------------------------------------------------
 
 
-def index_path(root: Path) -> Path:
-    """In the user's cache folder; the name changes with briefings' code (which renders the texts). Not
-    cache.cache_file: its key imports pydantic, which a search with a fresh index does not need."""
-    import sys
+def index_path(root) -> str:
+    """In the user's cache folder; the name changes with briefings' code (which renders the texts)."""
+    from briefings.paths import code_key
 
-    from briefings import __version__
-    from briefings.content.cache import cache_folder
-
-    package = Path(__file__).parents[1]
-    parts = [SCHEMA_VERSION, __version__, sys.version]
-    for path in sorted(package.rglob("*.py")):
-        try:
-            st = os.stat(path)
-            parts.append(f"{path.relative_to(package)}:{st.st_mtime_ns}:{st.st_size}")
-        except OSError:
-            parts.append(path.name)
-    key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
-    return cache_folder(root) / f"zoek-{key}.sqlite"
+    key = sha256(f"{SCHEMA_VERSION}\n{sys.version}\n{code_key()}".encode()).hexdigest()[:16]
+    return os.path.join(root_cache_folder(root), f"zoek-{key}.sqlite")
 
 
-def content_stamp(root: Path) -> str:
+def content_stamp(root) -> str:
     """A digest of every content file's path, size and times: equal stamps, equal content (as the parse cache).
     A plain walk, without the loader's imports: a search with a fresh index loads nothing else."""
-    parts = [SCHEMA_VERSION]
+    rows: list = [SCHEMA_VERSION]
     stack = [str(root)]
     while stack:
         try:
-            entries = sorted(os.scandir(stack.pop()), key=lambda entry: entry.name)
+            scan = os.scandir(stack.pop())
         except OSError:
             continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-                continue
-            try:
-                st = entry.stat()
-            except OSError:
-                continue
-            parts.append(f"{entry.path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+        with scan:
+            for entry in scan:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                    continue
+                try:
+                    st = entry.stat()
+                except OSError:
+                    continue
+                rows.append((entry.path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    rows[1:] = sorted(rows[1:])  # in the order of the paths, whatever order the folders list them in
+    return sha256(marshal.dumps(rows)).hexdigest()[:32]
 
 
 class Index:
@@ -139,7 +137,7 @@ class Index:
     def search(self, query: str, filters: Filters = Filters(), limit: int = 20) -> list[Hit]:
         hits = [h for h in self._by_number(query) if _passes(self._facts(h.id), filters)]
         seen = {h.id for h in hits}
-        words = [s for s in stems(NUMBER.sub(" ", query)) if s]
+        words = [s for s in stems(_without_number(query)) if s]
         for words_query in _queries(words):
             if len(hits) >= limit:
                 break
@@ -161,7 +159,11 @@ class Index:
 
     def _by_number(self, query: str) -> list[Hit]:
         """"vraag 13 annotatie-fkd-verwey-jonker": the question with that number in that document."""
-        match = NUMBER.search(query)
+        if "vraag" not in query.lower():
+            return []
+        import re
+
+        match = re.search(NUMBER, query, re.IGNORECASE)
         if not match:
             return []
         rest = set(re.findall(r"[a-z0-9][a-z0-9-]*", query.lower()))
@@ -175,7 +177,7 @@ class Index:
 
     def _facts(self, item_id: str) -> dict:
         row = self.db.execute("SELECT facts FROM v WHERE id = ?", (item_id,)).fetchone()
-        return json.loads(row[0])
+        return marshal.loads(row[0])
 
     def _hit(self, item_id: str, score: float, words: list[str], facts: dict) -> Hit:
         return Hit(item_id, facts["vraag"], snippet(facts, words), facts["status"], facts["gecontroleerd"],
@@ -183,6 +185,17 @@ class Index:
 
     def close(self) -> None:
         self.db.close()
+
+
+NUMBER = r"\bvraag\s+(\d+)\b"  # "vraag 13 DOC"
+
+
+def _without_number(query: str) -> str:
+    if "vraag" not in query.lower():
+        return query
+    import re
+
+    return re.sub(NUMBER, " ", query, flags=re.IGNORECASE)
 
 
 def _queries(words: list[str]) -> list[str]:
@@ -216,12 +229,12 @@ def snippet(facts: dict, words: list[str], width: int = 14) -> str:
     return " ".join(tokens[:width]) + (" …" if len(tokens) > width else "")
 
 
-def open_index(root: Path, load: Callable[[], object]) -> Index:
+def open_index(root, load) -> "Index | None":
     """The search index of a content root: the stored one when its stamp matches the content, else one
-    built now from load() (the Library). An unreadable index is removed and rebuilt."""
+    built now from load() (the Library), or None without load. An unreadable index is removed and rebuilt."""
     path = index_path(root)
     stamp = content_stamp(root)
-    if path.exists():
+    if os.path.exists(path):
         try:
             db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
             found = db.execute("SELECT value FROM meta WHERE key = 'stamp'").fetchone()
@@ -230,21 +243,24 @@ def open_index(root: Path, load: Callable[[], object]) -> Index:
             db.close()
         except sqlite3.DatabaseError:
             pass  # damaged or foreign: rebuilt below
+    if load is None:
+        return None
     started = time.perf_counter()
     build_index(load(), path, stamp)
     return Index(sqlite3.connect(f"file:{path}?mode=ro", uri=True), time.perf_counter() - started)
 
 
-def build_index(lib, path: Path, stamp: str) -> None:
+def build_index(lib, path: str, stamp: str) -> None:
     """Write the index of lib to path, atomically (a temporary file renamed into place)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.unlink(missing_ok=True)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    if os.path.exists(temporary):
+        os.unlink(temporary)
     db = sqlite3.connect(temporary)
     try:
         db.executescript(
             "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
-            "CREATE TABLE v(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, facts TEXT);"
+            "CREATE TABLE v(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, facts BLOB);"
             "CREATE TABLE nummer(document TEXT, nummer INTEGER, vraag TEXT);"
             "CREATE INDEX nummer_by ON nummer(nummer);"
             "CREATE TABLE stem(word TEXT PRIMARY KEY, stem TEXT);"
@@ -252,7 +268,7 @@ def build_index(lib, path: Path, stamp: str) -> None:
             "tokenize = 'unicode61 remove_diacritics 2');")
         rows, texts, numbers = [], [], []
         for rowid, facts in enumerate(_facts_of(lib), start=1):
-            rows.append((rowid, facts["id"], json.dumps(facts, ensure_ascii=False)))
+            rows.append((rowid, facts["id"], marshal.dumps(facts)))
             texts.append((rowid, *(" ".join(stems(facts[c + "_zoek"])) for c in COLUMNS)))
             numbers += [(doc, n, facts["id"]) for doc, n in facts["nummers"].items()]
         db.executemany("INSERT INTO v VALUES (?, ?, ?)", rows)
@@ -310,7 +326,9 @@ def _facts_of(lib):
 
 def render_hits(hits: list[Hit], fmt: str = "text", built_in: float | None = None) -> str:
     if fmt == "json":
-        return json.dumps([asdict(h) for h in hits], ensure_ascii=False, indent=2)
+        import json
+
+        return json.dumps([h.as_dict() for h in hits], ensure_ascii=False, indent=2)
     if not hits:
         return "no questions found"
     out = []
@@ -321,17 +339,26 @@ def render_hits(hits: list[Hit], fmt: str = "text", built_in: float | None = Non
     return "\n".join(out).rstrip()
 
 
-def search(root: Path, load: Callable[[], object], query: str, filters: Filters = Filters(), fmt: str = "text",
-           limit: int = 20, note: Callable[[str], None] | None = None) -> str:
+def search(project, load, query: str, filters: Filters = Filters(), fmt: str = "text",
+           limit: int = 20, note=None) -> str:
     """`briefings zoek`: the hits for query, rendered; note() hears how long building the index took."""
+    from briefings.paths import remember_content
+
+    remember_content(project)  # so that the next search with a fresh index needs neither Click nor the settings
+    return _search(project.content, load, query, filters, fmt, limit, note)
+
+
+def _search(root, load, query: str, filters: Filters, fmt: str, limit: int, note) -> str | None:
     for attempt in (1, 2):
         index = open_index(root, load)
+        if index is None:
+            return None
         try:
             hits = index.search(query, filters, limit)
         except sqlite3.DatabaseError:  # damaged past its first pages: never trusted, built again
-            if attempt == 2:
+            if attempt == 2 or load is None:
                 raise
-            index_path(root).unlink(missing_ok=True)
+            os.unlink(index_path(root))
             continue
         finally:
             index.close()
@@ -339,3 +366,61 @@ def search(root: Path, load: Callable[[], object], query: str, filters: Filters 
             note(f"search index built in {index.built_in:.2f} s")
         return render_hits(hits, fmt)
     return ""
+
+
+# -- `briefings zoek` with a fresh index, before Click -------------------------------------------------------
+
+_LISTS = {"--thema": "themas", "--bron": "bronnen", "--status": "statussen", "--raadslid": "raadsleden",
+          "--document": "documenten"}
+STATUSES = ("concept", "afgestemd", "definitief")
+
+
+def answer_search(args: list[str], root: str | None) -> bool:
+    """Print what `briefings zoek ARGS` prints and True, when the index is fresh and ARGS hold only the options
+    this knows; False when the command line must run (a stale index, anything unusual)."""
+    from briefings.paths import known_content
+
+    request = _search_request(args)
+    content = known_content(root)
+    if request is None or content is None:
+        return False
+    query, lists, fmt, limit = request
+    try:
+        text = _search(content, None, query, Filters(**lists), fmt, limit, None)
+    except sqlite3.DatabaseError:
+        return False
+    if text is None:
+        return False
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+    return True
+
+
+def _search_request(args: list[str]):
+    words: list[str] = []
+    lists: dict[str, list[str]] = {}
+    fmt, limit = "text", 20
+    items = iter(args)
+    for arg in items:
+        name, has_value, value = arg.partition("=") if arg.startswith("--") else (arg, False, None)
+        if name in _LISTS or name in ("--format", "--limit"):
+            value = value if has_value else next(items, None)
+            if value is None or value.startswith("-"):
+                return None
+            if name == "--format":
+                if value not in ("text", "json"):
+                    return None
+                fmt = value
+            elif name == "--limit":
+                if not (value.isdigit() and value.isascii() and int(value) >= 1):
+                    return None
+                limit = int(value)
+            elif name == "--status" and value not in STATUSES:
+                return None
+            else:
+                lists.setdefault(_LISTS[name], []).append(value)
+        elif arg.startswith("-") or arg == "":
+            return None
+        else:
+            words.append(arg)
+    return (" ".join(words), lists, fmt, limit) if words else None
