@@ -24,8 +24,13 @@ from conftest import ROOT, copy_project, run_cli
 SETTLE = caches.RACY_SECONDS + 0.2
 
 
-def check(project: Path, cache_dir: Path | None, *args: str) -> subprocess.CompletedProcess:
+def check(project: Path, cache_dir: Path | None, *args: str, record: bool = False) -> subprocess.CompletedProcess:
+    """`briefings check` with the parse cache in cache_dir (None: off). Without `record`, the findings recorded
+    by the last run are removed first, so that the check runs from the parse cache (see test_check_record)."""
     env = {"BRIEFINGS_CACHE": "1", "BRIEFINGS_CACHE_DIR": str(cache_dir)} if cache_dir else {"BRIEFINGS_CACHE": "0"}
+    if cache_dir is not None and not record:
+        for path in Path(cache_dir).rglob("check-findings"):
+            path.unlink()
     return run_cli("check", "--today", "2026-11-22", *args, cwd=project, env=env)
 
 

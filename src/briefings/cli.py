@@ -75,13 +75,11 @@ def check(c, fmt, strict, documents, today, list_rules):
 
         click.echo(describe_rules(c.project))
         return
-    lib = c.library  # loading reports schema, id and reference errors first
-    from briefings.checks.rules import run_checks
-    from briefings.checks.report import exit_code, print_findings
+    from briefings.checks.record import checked_rows, print_rows
 
-    findings = run_checks(lib, c.project, documents=documents or None, today=today.date() if today else None)
-    print_findings(findings, fmt)
-    sys.exit(exit_code(findings, strict))
+    # loading reports schema, id and reference errors first
+    rows = checked_rows(lambda: c.library, c.project, documents, today.date() if today else None)
+    sys.exit(print_rows(rows, fmt, strict))
 
 
 @cli.command("list")

@@ -1,7 +1,8 @@
 """The program's entry point. `briefings --help` is asked for most and must answer at once: it is printed
 from `help_text` (Click's own output, kept current by tests/test_start.py) without importing Click, which
 is most of the start-up. So are `briefings build` when nothing changed since the last build of the same
-request (documents.quick answers from the build's record) and `briefings zoek` with a fresh search index
+request (documents.quick answers from the build's record), `briefings check` when nothing changed since its
+findings were recorded (checks.record) and `briefings zoek` with a fresh search index
 (search.index answers from it). Every other call, and the help on a terminal narrower than 80 columns, goes
 through Click (`cli.main`)."""
 import os
@@ -50,6 +51,12 @@ def main(argv=None) -> None:
 
         if answer_build(command[1:]):  # nothing changed since the last build of this request
             return
+    if command[:1] == ["check"]:
+        from briefings.checks.record import answer_check
+
+        code = answer_check(command[1:], root)  # nothing changed since the findings were recorded
+        if code is not None:
+            sys.exit(code)
     if command[:1] == ["zoek"]:
         from briefings.search.index import answer_search
 

@@ -20,68 +20,15 @@ import os
 import sys
 import time
 
-from briefings.paths import CONFIG_NAME, code_key, display_path, find_root, sha256
+from briefings.paths import CONFIG_NAME, display_path, find_root, sha256
+from briefings.snapshots import RACY_SECONDS, folders_of, snapshot  # noqa: F401 (RACY_SECONDS: for tests)
 
 RECORD = ".briefings-quick"
 MANIFEST = ".briefings-manifest.json"  # manifest.MANIFEST
-RACY_SECONDS = 2
 KEEP_REQUESTS = 16  # snapshots of this many different requests are kept
 FORMAT = 1  # of the record; a record of another format is ignored
 
 # -- snapshots ---------------------------------------------------------------------------------------------
-
-
-class _Linked(Exception):
-    pass
-
-
-def request_key(folders: tuple, request: list) -> str:
-    """The key of a build request: its folders (root, content, templates, build, settings file; absolute) and
-    its options (strings, booleans, None, lists of strings)."""
-    return sha256(repr([*folders, *(str(r) if not isinstance(r, (str, bool, list, type(None))) else r
-                                    for r in request)]).encode("utf-8", "surrogateescape")).hexdigest()[:32]
-
-
-def snapshot(folders: tuple, extra_files: list) -> str | None:
-    """The snapshot of the files a build reads: the content and template folders, the settings file and the
-    extra files (a reference document); None when it cannot be trusted (a symbolic link, an unreadable
-    folder, a file changed too recently)."""
-    _root, content, templates, _build, config = folders
-    lines: list[str] = [code_key()]
-    newest = 0
-    try:
-        for folder in (content, templates):
-            newest = max(newest, _walk(folder, lines))
-        for extra in (config, *extra_files):
-            if extra:
-                newest = max(newest, _stat_line(str(extra), os.stat(extra), lines))
-    except (OSError, _Linked):
-        return None
-    if time.time_ns() - newest < RACY_SECONDS * 1_000_000_000:
-        return None
-    return sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def _walk(folder: str, lines: list[str]) -> int:
-    newest = 0
-    if os.path.islink(folder):
-        raise _Linked
-    with os.scandir(folder) as scan:
-        entries = sorted(scan, key=lambda e: e.name)
-    lines.append(f"dir {folder}")
-    for entry in entries:
-        if entry.is_symlink():
-            raise _Linked
-        if entry.is_dir():
-            newest = max(newest, _walk(entry.path, lines))
-        else:
-            newest = max(newest, _stat_line(entry.path, entry.stat(), lines))
-    return newest
-
-
-def _stat_line(path: str, st: os.stat_result, lines: list[str]) -> int:
-    lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}")
-    return max(st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _file_state(path: str):
@@ -91,6 +38,14 @@ def _file_state(path: str):
     except OSError:
         return None
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def request_key(folders: tuple, request: list) -> str:
+    """The key of a build request: its folders (root, content, templates, build, settings file; absolute) and
+    its options (strings, booleans, None, lists of strings)."""
+    return sha256(repr([*folders, *(str(r) if not isinstance(r, (str, bool, list, type(None))) else r
+                                    for r in request)]).encode("utf-8", "surrogateescape")).hexdigest()[:32]
+
 
 
 # -- the record ----------------------------------------------------------------------------------------------
@@ -153,12 +108,6 @@ def remember(out_dir: str, key: str, tree: str | None, outputs: list[str], setti
     from briefings.writers.files import write_bytes_atomic
 
     write_bytes_atomic(os.path.join(out_dir, RECORD), marshal.dumps(data))
-
-
-def folders_of(project) -> tuple:
-    """The folders (and settings file) of a project as the record keys them: absolute, links resolved."""
-    return (*(os.path.realpath(p) for p in (project.root, project.content, project.templates, project.build)),
-            os.path.realpath(project.config_path) if project.config_path else None)
 
 
 def take(project, request: list, out_dir, extra_files: list) -> tuple:

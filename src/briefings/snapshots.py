@@ -1,0 +1,66 @@
+"""What a command reads, as one digest of the files' stat: the path, size, modification and change time and
+inode of every file under some folders, and of some files, with the code of briefings. Equal snapshots, equal
+inputs: `build` and `check` answer from their last run while the snapshot stays the same (documents.quick,
+checks.record), importing nothing but `os`.
+
+A file changed in the last RACY_SECONDS may change again within the same timestamp: a snapshot holding one is
+None (not to be trusted). So is a snapshot with a symbolic link anywhere in those folders (a linked file's own
+changes would not show) or an unreadable folder.
+"""
+import os
+import time
+
+from briefings.paths import code_key, sha256
+
+RACY_SECONDS = 2
+
+
+def folders_of(project) -> tuple:
+    """(root, content, templates, build, settings file) of a project: absolute, links resolved."""
+    return (*(os.path.realpath(p) for p in (project.root, project.content, project.templates, project.build)),
+            os.path.realpath(project.config_path) if project.config_path else None)
+
+
+class _Linked(Exception):
+    pass
+
+
+def snapshot(folders: tuple, extra_files: list) -> str | None:
+    """The snapshot of the content and template folders, the settings file and the extra files (a reference
+    document) of a project's folders (folders_of); None when it cannot be trusted."""
+    _root, content, templates, _build, config = folders
+    lines: list[str] = [code_key()]
+    newest = 0
+    try:
+        for folder in (content, templates):
+            newest = max(newest, _walk(folder, lines))
+        for extra in (config, *extra_files):
+            if extra:
+                newest = max(newest, _stat_line(str(extra), os.stat(extra), lines))
+    except (OSError, _Linked):
+        return None
+    if time.time_ns() - newest < RACY_SECONDS * 1_000_000_000:
+        return None
+    return sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def _walk(folder: str, lines: list[str]) -> int:
+    newest = 0
+    if os.path.islink(folder):
+        raise _Linked
+    with os.scandir(folder) as scan:
+        entries = sorted(scan, key=lambda e: e.name)
+    lines.append(f"dir {folder}")
+    for entry in entries:
+        if entry.is_symlink():
+            raise _Linked
+        if entry.is_dir():
+            newest = max(newest, _walk(entry.path, lines))
+        else:
+            newest = max(newest, _stat_line(entry.path, entry.stat(), lines))
+    return newest
+
+
+def _stat_line(path: str, st: os.stat_result, lines: list[str]) -> int:
+    lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}")
+    return max(st.st_mtime_ns, st.st_ctime_ns)
