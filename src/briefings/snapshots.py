@@ -13,6 +13,18 @@ import time
 from briefings.paths import code_key, sha256
 
 RACY_SECONDS = 2
+_STATS: dict = {}  # path → stat, from a snapshot taken with keep_stats, until stat_of takes it or forget_stats
+
+
+def stat_of(path: str) -> os.stat_result:
+    """The stat of a file as the last snapshot taken with keep_stats saw it (once), else as it is now. A loader
+    that reads the file after that snapshot may use it: a change since shows in the next snapshot."""
+    st = _STATS.pop(path, None)
+    return st if st is not None else os.stat(path)
+
+
+def forget_stats() -> None:
+    _STATS.clear()
 
 
 def folders_of(project) -> tuple:
@@ -25,15 +37,16 @@ class _Linked(Exception):
     pass
 
 
-def snapshot(folders: tuple, extra_files: list) -> str | None:
+def snapshot(folders: tuple, extra_files: list, keep_stats: bool = False) -> str | None:
     """The snapshot of the content and template folders, the settings file and the extra files (a reference
-    document) of a project's folders (folders_of); None when it cannot be trusted."""
+    document) of a project's folders (folders_of); None when it cannot be trusted. With keep_stats, the stat of
+    each file is kept for stat_of: the loader that follows need not stat every file again."""
     _root, content, templates, _build, config = folders
     lines: list[str] = [code_key()]
     newest = 0
     try:
         for folder in (content, templates):
-            newest = max(newest, _walk(folder, lines))
+            newest = max(newest, _walk(folder, lines, _STATS if keep_stats else None))
         for extra in (config, *extra_files):
             if extra:
                 newest = max(newest, _stat_line(str(extra), os.stat(extra), lines))
@@ -44,7 +57,7 @@ def snapshot(folders: tuple, extra_files: list) -> str | None:
     return sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _walk(folder: str, lines: list[str]) -> int:
+def _walk(folder: str, lines: list[str], stats: dict | None) -> int:
     newest = 0
     if os.path.islink(folder):
         raise _Linked
@@ -55,9 +68,12 @@ def _walk(folder: str, lines: list[str]) -> int:
         if entry.is_symlink():
             raise _Linked
         if entry.is_dir():
-            newest = max(newest, _walk(entry.path, lines))
+            newest = max(newest, _walk(entry.path, lines, stats))
         else:
-            newest = max(newest, _stat_line(entry.path, entry.stat(), lines))
+            st = entry.stat()
+            if stats is not None:
+                stats[entry.path] = st
+            newest = max(newest, _stat_line(entry.path, st, lines))
     return newest
 
 

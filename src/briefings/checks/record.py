@@ -17,7 +17,7 @@ import sys
 import time
 
 from briefings.paths import caching_off, find_root, root_cache_folder, settings_state, sha256
-from briefings.snapshots import folders_of, snapshot
+from briefings.snapshots import folders_of, forget_stats, snapshot
 
 FORMAT = 1
 KEEP = 8  # the findings of this many different requests are kept
@@ -51,11 +51,15 @@ def checked_rows(load, project, documents: list[str], today) -> list[tuple]:
     taken = None
     if not caching_off():
         folders = folders_of(project)
-        taken = (folders, _key(folders, list(documents), day.isoformat()), snapshot(folders, []))
+        taken = (folders, _key(folders, list(documents), day.isoformat()), snapshot(folders, [], keep_stats=True))
         rows = _recorded(_read(folders[0]), *taken[1:])
         if rows is not None:
+            forget_stats()
             return rows
-    lib = load()
+    try:
+        lib = load()  # the parse cache takes the files' stat from the snapshot
+    finally:
+        forget_stats()
     from briefings.checks.rules import run_checks
     from briefings.content.cache import enabled
 

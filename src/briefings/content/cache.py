@@ -27,6 +27,7 @@ import zlib
 from pathlib import Path
 
 from briefings import paths
+from briefings.snapshots import stat_of
 
 AUTO_MIN_FILES = 500
 RACY_SECONDS = 2  # a file changed this recently may change again within the same timestamp: not cached
@@ -183,7 +184,7 @@ class ParseCache:
 
     @staticmethod
     def key(path: Path, shown: str):
-        st = os.stat(path)
+        st = stat_of(str(path))
         # the change time too: an edit that keeps the size and sets the old modification time back still
         # changes it (as git's index does)
         return (shown, st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
