@@ -103,3 +103,18 @@ def test_the_record_follows_the_working_folder(settled, tmp_path):
     assert inside.stdout != here.stdout and "vragen/" in inside.stdout
     code, stdout, _, _ = traced(settled / "content", env)  # found upwards from content/: the same project
     assert stdout == inside.stdout
+
+
+def test_a_snapshot_depends_on_the_files_alone(settled):
+    """Kept stats (for the loader) or not, the same files give the same snapshot."""
+    from briefings.project import load_project
+    from briefings.snapshots import folders_of, forget_stats, snapshot
+
+    folders = folders_of(load_project(settled))
+    plain = snapshot(folders, [])
+    assert plain is not None
+    assert snapshot(folders, [], keep_stats=True) == plain
+    forget_stats()
+    (settled / "content" / "vragen" / "leeg").mkdir()
+    time.sleep(SETTLE)
+    assert snapshot(folders, []) != plain  # an empty folder added counts

@@ -7,6 +7,7 @@ A file changed in the last RACY_SECONDS may change again within the same timesta
 None (not to be trusted). So is a snapshot with a symbolic link anywhere in those folders (a linked file's own
 changes would not show) or an unreadable folder.
 """
+import marshal
 import os
 import time
 
@@ -42,41 +43,42 @@ def snapshot(folders: tuple, extra_files: list, keep_stats: bool = False) -> str
     document) of a project's folders (folders_of); None when it cannot be trusted. With keep_stats, the stat of
     each file is kept for stat_of: the loader that follows need not stat every file again."""
     _root, content, templates, _build, config = folders
-    lines: list[str] = [code_key()]
+    rows: list[tuple] = []  # (folder,) or (file, size, modification time, change time, inode)
     newest = 0
     try:
         for folder in (content, templates):
-            newest = max(newest, _walk(folder, lines, _STATS if keep_stats else None))
+            newest = max(newest, _walk(folder, rows, _STATS if keep_stats else None))
         for extra in (config, *extra_files):
             if extra:
-                newest = max(newest, _stat_line(str(extra), os.stat(extra), lines))
+                st = os.stat(extra)
+                rows.append((str(extra), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+                newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
     except (OSError, _Linked):
         return None
     if time.time_ns() - newest < RACY_SECONDS * 1_000_000_000:
         return None
-    return sha256("\n".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+    rows.sort()  # in the order of the paths, whatever order the folders list them in
+    # marshal version 0: no back-references, which later versions write for objects something else holds too
+    return sha256(code_key().encode() + marshal.dumps(rows, 0)).hexdigest()
 
 
-def _walk(folder: str, lines: list[str], stats: dict | None) -> int:
-    newest = 0
+def _walk(folder: str, rows: list[tuple], stats: dict | None) -> int:
     if os.path.islink(folder):
         raise _Linked
+    rows.append((folder,))  # an empty folder added counts too
+    newest = 0
     with os.scandir(folder) as scan:
-        entries = sorted(scan, key=lambda e: e.name)
-    lines.append(f"dir {folder}")
-    for entry in entries:
-        if entry.is_symlink():
-            raise _Linked
-        if entry.is_dir():
-            newest = max(newest, _walk(entry.path, lines, stats))
-        else:
+        for entry in scan:
+            if entry.is_symlink():
+                raise _Linked
+            if entry.is_dir():
+                newest = max(newest, _walk(entry.path, rows, stats))
+                continue
             st = entry.stat()
             if stats is not None:
                 stats[entry.path] = st
-            newest = max(newest, _stat_line(entry.path, st, lines))
+            rows.append((entry.path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+            changed = st.st_mtime_ns if st.st_mtime_ns > st.st_ctime_ns else st.st_ctime_ns
+            if changed > newest:
+                newest = changed
     return newest
-
-
-def _stat_line(path: str, st: os.stat_result, lines: list[str]) -> int:
-    lines.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}")
-    return max(st.st_mtime_ns, st.st_ctime_ns)

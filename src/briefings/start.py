@@ -37,6 +37,46 @@ def _root_option(args: list[str]) -> tuple[str | None, list[str]]:
     return (root, rest) if root and os.path.isdir(root) else (None, ["--root", root, *rest])
 
 
+def _quick_answer(args: list[str]) -> int | None:
+    """The exit code of a command answered from a record without Click (see the module's docstring); None when
+    the command line must run it. Output goes through PrintableStream as the command line's does; anything that
+    goes wrong here leaves the command to the command line, which reports it."""
+    root, command = _root_option(args)
+    name = command[0] if command else None
+    if name not in ("build", "check", "zoek") or (name == "build" and root is not None):
+        return None
+    from briefings.printable import PrintableStream
+
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        if name == "build":
+            from briefings.documents.quick import answer_build
+
+            return 0 if answer_build(command[1:]) else None  # nothing changed since the last build of this request
+        if name == "check":
+            from briefings.checks.record import answer_check
+
+            return answer_check(command[1:], root)  # nothing changed since the findings were recorded
+        from briefings.search.index import answer_search
+
+        return 0 if answer_search(command[1:], root) else None  # the search index is fresh
+    except BrokenPipeError:  # the reader went away (`briefings check | head`): as the command line, quietly
+        sys.stderr = streams[1]
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 1
+    except Exception:  # noqa: BLE001  a record that cannot be used: the command line runs the command
+        if os.environ.get("BRIEFINGS_DEBUG"):
+            raise
+        return None
+    finally:
+        if isinstance(sys.stdout, PrintableStream):
+            sys.stdout, sys.stderr = streams
+
+
 def main(argv=None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     if args in HELP_ARGS and _columns() >= WIDTH:
@@ -45,23 +85,9 @@ def main(argv=None) -> None:
         sys.stdout.write(TEXT)
         sys.stdout.flush()
         return
-    root, command = _root_option(args)
-    if command[:1] == ["build"] and root is None:
-        from briefings.documents.quick import answer_build
-
-        if answer_build(command[1:]):  # nothing changed since the last build of this request
-            return
-    if command[:1] == ["check"]:
-        from briefings.checks.record import answer_check
-
-        code = answer_check(command[1:], root)  # nothing changed since the findings were recorded
-        if code is not None:
-            sys.exit(code)
-    if command[:1] == ["zoek"]:
-        from briefings.search.index import answer_search
-
-        if answer_search(command[1:], root):  # the search index is fresh
-            return
+    answered = _quick_answer(args)
+    if answered is not None:
+        sys.exit(answered)
     from briefings.cli import main as run
 
     run(argv)

@@ -124,7 +124,7 @@ def content_stamp(root) -> str:
                     continue
                 rows.append((entry.path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
     rows[1:] = sorted(rows[1:])  # in the order of the paths, whatever order the folders list them in
-    return sha256(marshal.dumps(rows)).hexdigest()[:32]
+    return sha256(marshal.dumps(rows, 0)).hexdigest()[:32]  # version 0: the bytes depend on the values alone
 
 
 class Index:
