@@ -31,7 +31,6 @@ from briefings.snapshots import stat_of
 
 AUTO_MIN_FILES = 500
 RACY_SECONDS = 2  # a file changed this recently may change again within the same timestamp: not cached
-_CODE = "*.py"  # every module: facts kept with the items (load.remember) are derived all over the package
 
 
 def _setting() -> str:
@@ -42,21 +41,18 @@ def _folder() -> Path:
     return Path(paths.cache_root())
 
 
+_CODE_KEY: str | None = None
+
+
 def _code_key() -> str:
-    """Changes whenever the code that builds the cached objects may have changed."""
-    import pydantic
+    """Changes whenever the code that builds the cached objects may have changed: briefings (any module),
+    pydantic, Python."""
+    global _CODE_KEY
+    if _CODE_KEY is None:
+        import pydantic
 
-    from briefings import __version__
-
-    here = Path(__file__).parents[1]  # the whole briefings package
-    parts = [__version__, pydantic.VERSION, sys.version]
-    for path in sorted(here.rglob(_CODE)):
-        try:
-            st = os.stat(path)
-            parts.append(f"{path.relative_to(here)}:{st.st_mtime_ns}:{st.st_size}")
-        except OSError:
-            parts.append(path.name)
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+        _CODE_KEY = hashlib.sha256(f"{paths.code_key()}\n{pydantic.VERSION}\n{sys.version}".encode()).hexdigest()[:16]
+    return _CODE_KEY
 
 
 def enabled(n_files: int) -> bool:
