@@ -96,40 +96,49 @@ def settings_state(root: str) -> tuple | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def remember_content(project) -> None:
-    """Note where a project's content is, for known_content; quietly nothing when it cannot be written."""
+def read_marshal(path: str):
+    """What write_marshal wrote to path; None when there is nothing there that can be read."""
     import marshal
 
+    try:
+        with open(path, "rb") as handle:
+            return marshal.loads(handle.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def write_marshal(path: str, data) -> None:
+    """Write a record into the cache folder atomically (a temporary file, then a rename); a record that
+    cannot be written is quietly skipped, as every cache is."""
+    import marshal
+
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as handle:
+            handle.write(marshal.dumps(data))
+        os.replace(temporary, path)
+    except OSError:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+
+
+def remember_content(project) -> None:
+    """Note where a project's content is, for known_content."""
     root = os.path.realpath(project.root)
     record = (root, settings_state(root), os.path.realpath(project.content))
     path = os.path.join(root_cache_folder(root), "project")
-    try:
-        with open(path, "rb") as handle:
-            if marshal.loads(handle.read()) == record:
-                return
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as handle:
-            handle.write(marshal.dumps(record))
-        os.replace(temporary, path)
-    except OSError:
-        pass
+    if read_marshal(path) != record:
+        write_marshal(path, record)
 
 
 def known_content(root: str | None) -> str | None:
     """The content folder of the project at root (found upwards without one), as remember_content noted it
     while the settings file stays as it was; None when unknown."""
-    import marshal
-
     root = os.path.realpath(root if root is not None else find_root())
-    try:
-        with open(os.path.join(root_cache_folder(root), "project"), "rb") as handle:
-            record = marshal.loads(handle.read())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+    record = read_marshal(os.path.join(root_cache_folder(root), "project"))
     if not (isinstance(record, tuple) and len(record) == 3 and record[0] == root
             and record[1] == settings_state(root) and isinstance(record[2], str)):
         return None

@@ -11,12 +11,12 @@ content.cache.AUTO_MIN_FILES files or more (BRIEFINGS_CACHE=1 for any size, 0 fo
 checked in less time than it takes to take the snapshot. A library with a sent document keeps no record:
 its check reads git history, which the snapshot does not cover. A record that cannot be read is ignored.
 """
-import marshal
 import os
 import sys
 import time
 
-from briefings.paths import caching_off, find_root, root_cache_folder, settings_state, sha256
+from briefings.paths import (caching_off, find_root, read_marshal, root_cache_folder, settings_state, sha256,
+                             write_marshal)
 from briefings.snapshots import folders_of, forget_stats, snapshot
 
 FORMAT = 1
@@ -29,11 +29,7 @@ def _key(folders: tuple, documents: list[str], today: str) -> str:
 
 
 def _read(root: str) -> dict:
-    try:
-        with open(os.path.join(root_cache_folder(root), NAME), "rb") as handle:
-            record = marshal.loads(handle.read())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
+    record = read_marshal(os.path.join(root_cache_folder(root), NAME))
     return record if isinstance(record, dict) and record.get("format") == FORMAT else {}
 
 
@@ -76,16 +72,8 @@ def _remember(folders: tuple, key: str, tree: str, rows: list[tuple]) -> None:
     entries = record.get("entries", {}) if record.get("settings") == (folders, settings_state(root)) else {}
     entries[key] = (tree, rows, time.time_ns())
     newest = sorted(entries.items(), key=lambda item: item[1][2] if isinstance(item[1], tuple) else 0)[-KEEP:]
-    path = os.path.join(root_cache_folder(root), NAME)
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as handle:
-            handle.write(marshal.dumps({"format": FORMAT, "settings": (folders, settings_state(root)),
-                                        "entries": dict(newest)}))
-        os.replace(temporary, path)
-    except OSError:
-        pass  # no record: the next check runs
+    write_marshal(os.path.join(root_cache_folder(root), NAME),  # not written: the next check runs
+                  {"format": FORMAT, "settings": (folders, settings_state(root)), "entries": dict(newest)})
 
 
 # -- `briefings check` with nothing changed, before Click ----------------------------------------------------

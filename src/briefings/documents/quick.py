@@ -20,7 +20,7 @@ import os
 import sys
 import time
 
-from briefings.paths import CONFIG_NAME, display_path, find_root, sha256
+from briefings.paths import display_path, find_root, read_marshal, settings_state, sha256
 from briefings.snapshots import RACY_SECONDS, folders_of, snapshot  # noqa: F401 (RACY_SECONDS: for tests)
 
 RECORD = ".briefings-quick"
@@ -52,11 +52,7 @@ def request_key(folders: tuple, request: list) -> str:
 
 
 def read_record(out_dir: str) -> dict:
-    try:
-        with open(os.path.join(out_dir, RECORD), "rb") as handle:
-            record = marshal.loads(handle.read())
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
+    record = read_marshal(os.path.join(out_dir, RECORD))
     if not isinstance(record, dict) or record.get("format") != FORMAT or not isinstance(record.get("requests"), dict):
         return {}
     return record
@@ -85,7 +81,7 @@ def unchanged(out_dir: str, key: str, tree: str | None, record: dict | None = No
 def remember(out_dir: str, key: str, tree: str | None, outputs: list[str], settings: tuple | None) -> None:
     """Record the snapshot of a request whose outputs (names in the output folder, in order) were all just
     found or made up to date, with the manifest as it is now. `settings`: (root, the settings file's
-    state, the folders), for `build` to find the folders without reading the settings (see settings_of)."""
+    state, the folders), for `build` to find the folders without reading the settings (see answer_build)."""
     if tree is None:
         return
     states = []
@@ -114,19 +110,7 @@ def take(project, request: list, out_dir, extra_files: list) -> tuple:
     """(request key, snapshot, settings) of a build request, for `unchanged` and `remember`."""
     folders = folders_of(project)
     key = request_key(folders, [*request[:4], os.path.realpath(out_dir), *request[4:]])
-    return key, snapshot(folders, extra_files), settings_state(folders[0], folders[4], folders)
-
-
-def settings_state(root: str, config: str | None, folders: tuple) -> tuple:
-    """What `remember` keeps of the settings: the root, the settings file's stat and the folders it gave."""
-    st = None
-    if config:
-        try:
-            s = os.stat(config)
-            st = (s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino)
-        except OSError:
-            st = "unreadable"
-    return (root, st, folders)
+    return key, snapshot(folders, extra_files), (folders[0], settings_state(folders[0]), folders)
 
 
 # -- `briefings build` with nothing changed, before Click --------------------------------------------------
@@ -169,10 +153,7 @@ def answer_build(args: list[str]) -> bool:
     out_dir = os.path.join(root, "build")
     record = read_record(out_dir)
     settings = record.get("settings")
-    config = os.path.join(root, CONFIG_NAME)
-    config = config if os.path.isfile(config) else None
-    if not (isinstance(settings, tuple) and len(settings) == 3) or settings != settings_state(root, config,
-                                                                                              settings[2]):
+    if not (isinstance(settings, tuple) and len(settings) == 3) or settings[:2] != (root, settings_state(root)):
         return False
     folders = settings[2]
     if folders[3] != out_dir:
