@@ -44,17 +44,25 @@ class Rule:
     severity: str
     description: str
     run: Callable[["Context"], Iterator[Hit]]
+    whole_library: bool = False  # compares an item with every other: needs the whole library loaded
 
 
 RULES: list[Rule] = []
 
 
-def rule(rule_id: str, severity: str, description: str):
+def rule(rule_id: str, severity: str, description: str, whole_library: bool = False):
     def register(func):
-        RULES.append(Rule(rule_id, severity, description, func))
+        RULES.append(Rule(rule_id, severity, description, func, whole_library))
         return func
 
     return register
+
+
+def whole_library_rules(project, least: str = "error") -> list[str]:
+    """The rules at `least` or above that compare items with the whole library (a build checks only errors)."""
+    severities = _severities(project)
+    levels = SEVERITIES[:SEVERITIES.index(least) + 1]
+    return [r.id for r in RULES if r.whole_library and severities[r.id] in levels]
 
 
 def describe_rules(project=None) -> str:
@@ -460,7 +468,7 @@ def _similar_pairs(ctx: Context, texts: list[str], threshold: float, cache_name:
     return found
 
 
-@rule("near-duplicate", "warning", "two questions that are (nearly) the same")
+@rule("near-duplicate", "warning", "two questions that are (nearly) the same", whole_library=True)
 def near_duplicate(ctx: Context) -> Iterator[Hit]:
     threshold = float(ctx.settings["gelijkenis_drempel"])
     vragen = ctx.lib.items("vraag")
@@ -495,7 +503,7 @@ def answer_reuse(ctx: Context) -> Iterator[Hit]:
                           f"raise the classificatie of '{vraag.id}', or write an answer fit for {vraag.classificatie}")
 
 
-@rule("answer-copy", "warning", "an answer that is a (nearly) identical copy of another answer")
+@rule("answer-copy", "warning", "an answer that is a (nearly) identical copy of another answer", whole_library=True)
 def answer_copy(ctx: Context) -> Iterator[Hit]:
     """One finding per group of copies, at the first copy, naming the answer to take over."""
     threshold = float(ctx.settings["kopie_drempel"])
@@ -599,7 +607,8 @@ def member_section(ctx: Context) -> Iterator[Hit]:
 ORPHAN_KINDS = ("vraag", "maatregel", "cijfer", "kernboodschap", "toezegging")
 
 
-@rule("orphan", "info", "a question, measure, figure, key message or commitment no document uses")
+@rule("orphan", "info", "a question, measure, figure, key message or commitment no document uses",
+      whole_library=True)
 def orphan(ctx: Context) -> Iterator[Hit]:
     for kind in ORPHAN_KINDS:
         for item in ctx.lib.items(kind):

@@ -342,11 +342,17 @@ def _parse_packed(files, shown_paths, indexes: list[int]) -> dict[int, tuple]:
 
 
 def _load_files(content: Content, files: list[tuple[str, str]], cache, errors: list[BriefingsError]) -> None:
-    shown_paths = _shown_paths(content.root, files)
+    content.paths.extend(path for _, path in files)
+    add_objects(content, parse_files(content.root, files, cache, errors))
+
+
+def parse_files(root: Path, files: list[tuple[str, str]], cache, errors: list[BriefingsError]) -> list:
+    """The model object of each file (None for one that failed: its errors are added to `errors`, in file order).
+    Many files are parsed in two processes."""
+    shown_paths = _shown_paths(root, files)
     objects: list = [None] * len(files)
     todo: list[int] = []  # files not in the cache
     for index, ((_, path), shown) in enumerate(zip(files, shown_paths)):
-        content.paths.append(path)
         found = cache.get(path, shown) if cache is not None else None
         if found is None:
             todo.append(index)
@@ -374,6 +380,12 @@ def _load_files(content: Content, files: list[tuple[str, str]], cache, errors: l
                 objects[index] = _parse_one(files, shown_paths, index, cache, failed)
     for index in sorted(failed):  # in file order
         errors.extend(failed[index])
+    return objects
+
+
+def add_objects(content: Content, objects: list) -> None:
+    """Add the items of parsed files to content: a file's figures, findings, recommendations and agreements
+    become items of their own, knowing their parent. (Adding an object twice sets the same again.)"""
     for obj in objects:
         if obj is None:
             continue

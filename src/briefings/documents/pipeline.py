@@ -48,7 +48,38 @@ def build_documents(open_library, project, req: BuildRequest, echo, progress=Non
             for path in unchanged:
                 echo(f"unchanged: {display_path(path)}")
             return []
-    return _build(open_library(), project, req, out_dir, quick, echo, progress, on_close)
+    return _build(_library_for(open_library, project, req), project, req, out_dir, quick, echo, progress, on_close)
+
+
+def _library_for(open_library, project, req: BuildRequest) -> "Library":
+    """What a build of some documents loads: only what they need (content.scope), or the whole library for
+    --all, --since and --woo, and when a rule the build runs compares with the whole library."""
+    if not (req.all_ or req.since or req.woo):
+        from briefings.checks.rules import whole_library_rules
+        from briefings.content.scope import scoped_library
+
+        if not (req.check and whole_library_rules(project)):
+            lib = scoped_library(project, lambda documents: _pick(project, req, documents))
+            if lib is not None:
+                return lib
+    return open_library()
+
+
+def _pick(project, req: BuildRequest, documents: dict) -> list[str] | None:
+    """The ids of the documents a request builds, as documents.build.select_documents picks them, from
+    {id: soort} of every document; None when that cannot be told."""
+    from briefings.content import model as m
+
+    kind = req.kind or "annotatie"
+    if kind not in m.DOCUMENT_SOORTEN:  # a document id
+        return [kind] if kind in documents else None
+    if req.doc:
+        return [req.doc] if req.doc in documents else None
+    if kind == "annotatie" and project.standaard_document in documents:
+        return [project.standaard_document]
+    if None in documents.values():
+        return None
+    return [doc_id for doc_id, soort in documents.items() if soort == kind] or None
 
 
 def _build(lib: "Library", project, req: BuildRequest, out_dir: Path, quick, echo, progress, on_close) -> list[Path]:
