@@ -313,6 +313,17 @@ def main(argv=None) -> None:
     rows.append(versus(Row("`zoek diversiteit` 100×, index warm (against Click's start-up)"), x100, zoek,
                        click_base(), x1, version, runs, env))
 
+    # a build of one document loads what it needs (content/scope.py), against loading the whole library
+    whole = ["env", "BRIEFINGS_SCOPE=0", *briefings]
+    for doc_id, what in (("annotatie-fkd-verwey-jonker-x5", "a copy's annotation, 156 of 17,823 files"),
+                         ("annotatie-fkd-verwey-jonker", "the default annotation, whose overview lists all "
+                                                          "6,800 measures: 7,701 files")):
+        one = ["build", doc_id, "--force", "--quiet"]
+        run(Row("warm-up"), x100, [*briefings, *one], 1, env)
+        rows.append(versus(Row(f"`build {doc_id} --force` 100× ({what})"), x100, [*briefings, *one],
+                           Row("the same, whole library loaded (`BRIEFINGS_SCOPE=0`)"), x100, [*whole, *one],
+                           min(runs, 3), env))
+
     markdown = x1 / "build" / "annotatie-fkd-verwey-jonker.md"
     if not markdown.is_file():
         subprocess.run([*briefings, "build", "annotatie", "--force"], cwd=x1, env=env, check=True,

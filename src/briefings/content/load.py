@@ -156,11 +156,11 @@ def parse_file(path: Path | str, folder: str, shown: str | None = None):
 
 def content_files(root: Path, outside: list[str] | None = None) -> list[tuple[str, Path]]:
     """(folder, path) for every content file, in a stable order (links to files outside the root: see
-    _content_paths)."""
-    return [(folder, Path(path)) for folder, path in _content_paths(root, outside)]
+    content_paths)."""
+    return [(folder, Path(path)) for folder, path in content_paths(root, outside)]
 
 
-def _content_paths(root: Path, outside: list[str] | None = None) -> list[tuple[str, str]]:
+def content_paths(root: Path, outside: list[str] | None = None) -> list[tuple[str, str]]:
     """(folder, path as text) for every content file: files of a folder by name, then its subfolders
     by name. Hidden files and folders are left out. (Text, not Path: a large library has many.)
     Links to files outside the root are left out too, and listed in `outside` when given."""
@@ -248,7 +248,7 @@ def load_content(root: Path, save_cache: bool = True) -> Content:
             )
         )
     outside: list[str] = []
-    files = _content_paths(root, outside)
+    files = content_paths(root, outside)
     errors.extend(outside_error(path) for path in outside)
     from briefings.content.cache import ParseCache
 

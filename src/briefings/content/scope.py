@@ -26,7 +26,7 @@ import time
 
 from briefings import paths
 from briefings.content import model as m
-from briefings.content.load import (Content, _content_paths, add_objects, building, parse_files,
+from briefings.content.load import (Content, content_paths, add_objects, building, parse_files,
                                     read_include)
 from briefings.errors import BriefingsError
 
@@ -68,7 +68,7 @@ def scoped_library(project, pick):
                for entry in os.scandir(root)):
             return None  # an unknown folder: reported by a whole load
         outside: list[str] = []
-        files = _content_paths(root, outside)
+        files = content_paths(root, outside)
         if outside or (setting() not in ("1", "on", "yes", "true") and len(files) < SCOPE_MIN_FILES):
             return None
         scan = _scan(root, files)
@@ -82,9 +82,8 @@ def scoped_library(project, pick):
         wanted = pick(documents)
         if not wanted:
             return None
-        content = _load(root, files, scan, wanted)
-        with building(freeze=False):
-            return Library(content)
+        with building(freeze=False):  # many objects, no cycles: the collector would only cost time
+            return Library(_load(root, files, scan, wanted))
     except (Unsettled, BriefingsError, OSError):
         return None
 

@@ -48,7 +48,8 @@ def build_documents(open_library, project, req: BuildRequest, echo, progress=Non
             for path in unchanged:
                 echo(f"unchanged: {display_path(path)}")
             return []
-    return _build(_library_for(open_library, project, req), project, req, out_dir, quick, echo, progress, on_close)
+    lib = _library_for(open_library, project, req)
+    return _build(lib, project, req, out_dir, quick, echo, progress, on_close)
 
 
 def _library_for(open_library, project, req: BuildRequest) -> "Library":
