@@ -8,8 +8,9 @@ list themes; Woo redaction knows every person). A library built from those files
 same items, the same output and, for every rule that does not compare an item with the whole library,
 the same findings (`briefings check` still checks the whole library).
 
-Which file holds which id comes from a text scan of each file (its `id:` keys; for measures every word that
-could name a recommendation), kept per file in the cache folder and redone for a file that changed. The scan
+Which file holds which id comes from a text scan of each file (its `id:` keys; for a measure every word from
+its `naar_aanleiding_van` key on, or every word of a file with an anchor), kept per file in the cache folder and
+redone for a file that changed. The scan
 only proposes files: what is loaded is parsed and resolved as ever. Whatever it cannot settle (an id that
 no file seems to hold, a file that does not parse, a reference that does not resolve, a link leading
 outside the content folder) makes the build load the whole library, so that errors read exactly as
@@ -33,7 +34,7 @@ from briefings.errors import BriefingsError
 SCOPE_MIN_FILES = 500
 CACHE_MIN_FILES = 1000  # a closure this large is read from the parse cache (when there is one), not parsed
 RACY_SECONDS = 2  # a file changed this recently may change again within the same timestamp: not kept
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 # `id: x` as a key of a block mapping (also `- id: x`) or of a flow mapping (`{id: x, ...}`), quoted or not
 _ID = re.compile(r"""(?:^[ \t-]*|[{,][ \t]*)['"]?id['"]?[ \t]*:[ \t]*['"]?([a-z0-9][a-z0-9-]*)""", re.M)
@@ -43,6 +44,7 @@ _WORD = re.compile(r"[a-z0-9][a-z0-9-]*")
 
 _WHOLE_FOLDERS = ("themas", "personen")
 _MEASURES = "maatregelen"
+_ANSWERS = "naar_aanleiding_van"  # the key of a measure that names the recommendations it answers
 
 
 def setting() -> str:
@@ -224,5 +226,8 @@ def _scan_file(folder: str, path: str) -> tuple:
     if folder == "documenten":
         own, soort = _TOP_ID.search(text), _SOORT.search(text)
         top = (own.group(1), soort.group(1) if soort else None) if own else None
-    words = " ".join(sorted(set(_WORD.findall(text)))) if folder == _MEASURES else ""
+    words = ""
+    if folder == _MEASURES:  # what it answers is named after the key (or, through an anchor, anywhere)
+        start = 0 if "&" in text else text.find(_ANSWERS)
+        words = " ".join(sorted(set(_WORD.findall(text, start)))) if start >= 0 else ""
     return ids, top, words

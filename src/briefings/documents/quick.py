@@ -110,7 +110,8 @@ def take(project, request: list, out_dir, extra_files: list) -> tuple:
     """(request key, snapshot, settings) of a build request, for `unchanged` and `remember`."""
     folders = folders_of(project)
     key = request_key(folders, [*request[:4], os.path.realpath(out_dir), *request[4:]])
-    return key, snapshot(folders, extra_files), (folders[0], settings_state(folders[0]), folders)
+    # the stats are kept for the loader (snapshots.stat_of): a build that loads does not stat every file twice
+    return key, snapshot(folders, extra_files, keep_stats=True), (folders[0], settings_state(folders[0]), folders)
 
 
 # -- `briefings build` with nothing changed, before Click --------------------------------------------------
