@@ -125,11 +125,15 @@ def test_a_measure_answering_a_listed_recommendation_is_found_however_it_names_i
     (measures / "nieuw-stroom.yaml").write_text(
         f'{{id: nieuw-stroom, titel: "Nieuw, stroom", thema: {thema}, status: nieuw, soort: uitvoering, '
         f'beschrijving: Een maatregel., naar_aanleiding_van: ["{recs[-1].id}"]}}\n', encoding="utf-8")
+    (measures / "nieuw-anker.yaml").write_text(  # named before the key, through an anchor
+        f"id: nieuw-anker\ntitel: &aanbeveling {recs[1].id}\nthema: {thema}\nstatus: nieuw\nsoort: uitvoering\n"
+        "beschrijving: Een maatregel.\nnaar_aanleiding_van: [*aanbeveling]\n", encoding="utf-8")
+    new = {"nieuw-blok", "nieuw-stroom", "nieuw-anker"}
     whole = open_library(project.content)
-    assert {"nieuw-blok", "nieuw-stroom"} <= {x.id for r in recs for x in whole.measures_for(r.id)}
+    assert new <= {x.id for r in recs for x in whole.measures_for(r.id)}
 
     part = scoped_library(project, lambda documents: [doc_id])
-    assert {"nieuw-blok", "nieuw-stroom"} <= set(part.by_id)
+    assert new <= set(part.by_id)
     assert markdown(part, project, doc_id) == markdown(whole, project, doc_id)
 
 
