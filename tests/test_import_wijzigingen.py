@@ -110,3 +110,90 @@ def test_an_answer_changed_in_libreoffice_comes_back(tmp_path):
     text = (root / "content/vragen/representatief-hele-gemeente.yaml").read_text(encoding="utf-8")
     assert "zijn de resultaten goed representatief voor de hele gemeente" in text
     assert "changed: representatief-hele-gemeente.antwoord" in result.stdout
+
+
+def _content(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in sorted((root / "content").rglob("*.yaml"))}
+
+
+def test_an_unedited_docx_changes_nothing(tmp_path):
+    """Also not an answer that takes over another on a line of its own ([[antwoord:id]]): the build expands it into
+    paragraphs of their own, which are generated text."""
+    root = copy_project(tmp_path / "project")
+    before = _content(root)
+    assert "\n  [[antwoord:acties-rib-maart]]\n" in before["content/vragen/wat-gaan-we-anders-doen.yaml"]
+    result = run_cli("--root", str(root), "import", "wijzigingen", str(build(root)))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "changed:" not in result.stdout and "wrote" not in result.stdout
+    assert _content(root) == before
+
+
+def test_an_answer_taken_over_on_its_own_line_is_reported_not_copied(tmp_path):
+    root = copy_project(tmp_path / "project")
+    path = root / "content/vragen/wat-gaan-we-anders-doen.yaml"
+    edit = WordEdit(build(root).read_bytes())
+    edit.direct("We hebben dingen nu beter op een rijtje", "beter op een rijtje", "veel beter op een rijtje")
+    edit.direct("Extra trainingen, zoals", "Extra trainingen", "Meer trainingen")  # in acties-rib-maart
+    edit.direct("De route kaart", "De route kaart", "De routekaart")  # a second paragraph of it
+    docx = tmp_path / "reviewed.docx"
+    docx.write_bytes(edit.save())
+    taken_over = (root / "content/vragen/acties-rib-maart.yaml").read_text(encoding="utf-8")
+    result = run_cli("--root", str(root), "import", "wijzigingen", str(docx))
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "  - We hebben dingen nu veel beter op een rijtje dan een half jaar geleden.\n" \
+           "  [[antwoord:acties-rib-maart]]\n  - We moeten ons realiseren" in text  # the line taken over, once
+    assert "trainingen" not in text and "route" not in text
+    assert "generated from [[antwoord:acties-rib-maart]], not written back" in result.stdout
+    assert "Meer trainingen" in result.stdout and "De routekaart" in result.stdout
+    assert (root / "content/vragen/acties-rib-maart.yaml").read_text(encoding="utf-8") == taken_over
+
+
+def test_a_question_listed_twice_has_a_bookmark_per_place(tmp_path):
+    from lxml import etree
+
+    from briefings.documents.anchors import parse_name
+
+    root = copy_project(tmp_path / "project")
+    spec = root / "content/documenten" / f"{DOC}.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace(
+        "      - optreden-directeuren\n", "      - optreden-directeuren\n      - excuses-aan-medewerkers\n", 1),
+        encoding="utf-8")
+    before = _content(root)
+    docx = build(root)
+    edit = WordEdit(docx.read_bytes())
+    names = [b.get(f"{{{edit.root.nsmap['w']}}}name") for b in edit.root.iter(f"{{{edit.root.nsmap['w']}}}bookmarkStart")]
+    assert len(names) == len(set(names))  # names are unique in a DOCX
+    keys = [parse_name(n)[0] for n in names if parse_name(n)]
+    assert len(keys) == len(names) - sum(1 for n in names if n.startswith("_Toc"))
+    assert sum(1 for n in names if n.endswith("_2")) == 2  # the question and its answer, in their second place
+
+    unedited = run_cli("--root", str(root), "import", "wijzigingen", str(docx))
+    assert unedited.returncode == 0 and _content(root) == before, unedited.stdout
+
+    answer = before["content/vragen/excuses-aan-medewerkers.yaml"].split("antwoord:", 1)[1].split("\n")[1]
+    words = answer.strip(" -").split()[:3]
+    w = f"{{{edit.root.nsmap['w']}}}"
+    places = [p for p in edit.root.iter(w + "p") if " ".join(words) in "".join(t.text or "" for t in p.iter(w + "t"))]
+    assert len(places) == 2
+    run = next(t for t in places[1].iter(w + "t") if words[0] in (t.text or ""))
+    run.text = run.text.replace(words[0], words[0] + " echt", 1)
+    edit.root = etree.fromstring(etree.tostring(edit.root))
+    second = tmp_path / "second.docx"
+    second.write_bytes(edit.save())
+    result = run_cli("--root", str(root), "import", "wijzigingen", str(second))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{words[0]} echt {words[1]}" in (root / "content/vragen/excuses-aan-medewerkers.yaml").read_text(encoding="utf-8")
+
+    edit = WordEdit(docx.read_bytes())  # the two places changed differently: a conflict, nothing written
+    for n, place in enumerate([p for p in edit.root.iter(w + "p")
+                               if " ".join(words) in "".join(t.text or "" for t in p.iter(w + "t"))]):
+        run = next(t for t in place.iter(w + "t") if words[0] in (t.text or ""))
+        run.text = run.text.replace(words[0], f"{words[0]} {'echt' if n else 'wel'}", 1)
+    differently = tmp_path / "differently.docx"
+    differently.write_bytes(edit.save())
+    (root / "content/vragen/excuses-aan-medewerkers.yaml").write_text(before["content/vragen/excuses-aan-medewerkers.yaml"],
+                                                                       encoding="utf-8")
+    result = run_cli("--root", str(root), "import", "wijzigingen", str(differently))
+    assert "excuses-aan-medewerkers.antwoord: changed differently in 2 places of the document" in result.stdout
+    assert _content(root) == before

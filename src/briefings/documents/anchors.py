@@ -10,7 +10,8 @@ A bookmark name holds at most 40 letters, digits and underscores (Word's rule), 
 hold an item id: it holds a hash of (id, field, index) that the importer recomputes from the
 library, and a hash of the field's source text at build time, so the importer sees whether the
 item changed in the library since the build. Names start with an underscore: Word lists them
-only as hidden bookmarks.
+only as hidden bookmarks. An item listed twice in one document has a second bookmark with `_2`
+after the name (names are unique in a DOCX).
 """
 from __future__ import annotations
 
@@ -49,9 +50,15 @@ def bookmark_name(anchor: Anchor, source_text: str | None) -> str:
     return f"{PREFIX}{anchor.key}_{text_hash(source_text)}"
 
 
+def occurrence(name: str, n: int) -> str:
+    """The bookmark name of an item's n-th place in one document (from 1): bookmark names must be unique, and
+    an item may be listed twice (Word would drop the second bookmark of a name)."""
+    return name if n == 1 else f"{name}_{n}"
+
+
 def parse_name(name: str) -> tuple[str, str] | None:
-    """(anchor key, text hash) of a bookmark name of ours, else None."""
-    match = re.fullmatch(r"_bf([0-9a-f]{10})_([0-9a-f]{8})", name or "")
+    """(anchor key, text hash) of a bookmark name of ours, else None; the place (occurrence) aside."""
+    match = re.fullmatch(r"_bf([0-9a-f]{10})_([0-9a-f]{8})(?:_[1-9][0-9]{0,3})?", name or "")
     return (match.group(1), match.group(2)) if match else None
 
 

@@ -51,6 +51,7 @@ class SourceBlock:
     rendered: str = ""
     source_of: list[int] = field(default_factory=list)  # rendered char → content index
     generated: list[Generated] = field(default_factory=list)
+    taken_over: bool = False  # a paragraph of an answer taken over on a line of its own: all of it generated
 
 
 @dataclass
@@ -81,8 +82,58 @@ class Report:
 # -- the source side ----------------------------------------------------------------------------------
 
 
+ANSWER_LINE = re.compile(r"[ \t]*\[\[antwoord:([^\[\]\|\s]+)\]\][ \t]*")
+
+
 def source_blocks(text: str, view) -> list[SourceBlock]:
     """The paragraphs of a Markdown field with what the build renders of each, mapped to the source."""
+    included = _included_answers(text, view)
+    if included is not None:
+        return included
+    return _blocks(text, view)
+
+
+def _included_answers(text: str, view) -> list[SourceBlock] | None:
+    """The blocks of a field with answers taken over on lines of their own ([[antwoord:id]]), as the build
+    expands them: each paragraph of the answer taken over is a block of generated text on that line. None
+    when the field has no such line, or when a paragraph of an answer taken over runs on into typed text."""
+    lines = text.split("\n")
+    if not any(ANSWER_LINE.fullmatch(line) for line in lines):
+        return None
+    expanded: list[str] = []
+    origin: list[tuple[int, str | None]] = []  # per expanded line: (source line, the answer it comes from)
+    for number, line in enumerate(lines):
+        match = ANSWER_LINE.fullmatch(line)
+        if match is None:
+            expanded.append(line)
+            origin.append((number, None))
+            continue
+        try:
+            value = view.md(line)
+        except BriefingsError:
+            return None
+        for part in value.split("\n"):
+            expanded.append(part)
+            origin.append((number, match.group(1)))
+    blocks = []
+    for block in _blocks("\n".join(expanded), view):
+        sources = {origin[n][1] for n in range(block.first, block.last + 1)}
+        if sources == {None}:  # typed text: its lines in the field
+            block.first, block.last = origin[block.first][0], origin[block.last][0]
+        elif None in sources or len(sources) > 1:
+            return None
+        else:  # a paragraph of an answer taken over: nothing in it is typed here
+            number, target = origin[block.first]
+            block.generated = [Generated(0, len(block.rendered), "antwoord", target)]
+            block.first = block.last = number
+            block.content, block.indent = lines[number], ""  # the prefix stays: a paragraph added after it
+            block.source_of = [0] * len(block.rendered)
+            block.taken_over = True
+        blocks.append(block)
+    return blocks
+
+
+def _blocks(text: str, view) -> list[SourceBlock]:
     from briefings.writers.wordml import parse_markdown
 
     lines = text.split("\n")
@@ -218,6 +269,10 @@ def edit_field(text: str, paragraphs: list[str], view, anchor, report: Report) -
         pairs = min(i2 - i1, j2 - j1) if tag == "replace" else 0
         for k in range(pairs):
             block = blocks[i1 + k]
+            if block.taken_over:
+                edit_block(block, paragraphs[j1 + k], anchor, report)  # reported, never written
+                copy_until(block.last + 1)
+                continue
             copy_until(block.first)
             new_lines.extend(block_lines(block, edit_block(block, paragraphs[j1 + k], anchor, report)))
             done = block.last + 1
@@ -267,21 +322,41 @@ def import_changes(project, docx_path: Path, keep_comments: bool = False) -> Res
     view = View(lib, doc, project)
     known = anchor_names.anchors_of(lib)
     report = Report()
-    groups = _group(docx.paragraphs)
-    for name, paragraphs in groups.items():
+    places: dict[str, list[tuple[str, list[Paragraph]]]] = {}  # anchor key → (text hash, paragraphs) per place
+    for name, paragraphs in _group(docx.paragraphs).items():
         key, built_hash = anchor_names.parse_name(name)
-        anchor = known.get(key)
-        if anchor is None:
+        if key not in known:
             report.unmapped.append(f"{name}: the item is no longer in the library: "
                                    + " / ".join(p.new for p in paragraphs))
             continue
-        _import_anchor(lib, view, anchor, built_hash, paragraphs, report)
+        places.setdefault(key, []).append((built_hash, paragraphs))
+    for key, found in places.items():
+        for built_hash, paragraphs in _one_place(lib, view, known[key], found, report):
+            _import_anchor(lib, view, known[key], built_hash, paragraphs, report)
     _comments(docx, known, report, keep_comments)
     for paragraph in docx.paragraphs:
         if paragraph.changed and not paragraph.anchors:
             report.unmapped.append(f"paragraph {paragraph.index + 1}: '{paragraph.old}' → '{paragraph.new}': "
                                    "generated from the document spec or template; change it there")
     return Result(report, _new_files(lib, report))
+
+
+def _one_place(lib, view, anchor, places: list[tuple[str, list[Paragraph]]], report: Report) -> list:
+    """The place of an item to import, of the places it has in the document (an item may be listed twice):
+    the one the reviewer changed, or any when none was changed; none when its places were changed differently."""
+    if len(places) == 1:
+        return places
+    source = anchor_names.source_text(lib, anchor) or ""
+    rendered = [" ".join(b.rendered.split()) for b in source_blocks(source, view)]
+    changed = [(place, now) for place in places if (now := _current_paragraphs(place[1])) != rendered]
+    if not changed:
+        return places[:1]
+    if all(now == changed[0][1] for _, now in changed):
+        return [changed[0][0]]
+    versions = "".join(f"\n    place {n}: {' / '.join(now)}" for n, (_, now) in enumerate(changed, 1))
+    report.conflicts.append(f"{anchor.label()}: changed differently in {len(changed)} places of the document; "
+                            f"nothing written for it{versions}")
+    return []
 
 
 def _group(paragraphs: list[Paragraph]) -> dict[str, list[Paragraph]]:

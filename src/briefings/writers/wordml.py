@@ -309,6 +309,7 @@ class BodyWriter:
         self.letter = False  # front matter `layout: letter`: no title block, closing kept with its signature
         self._bookmarks = 0
         self._bookmark_ids: dict[str, str] = {}
+        self._bookmark_names: dict[str, int] = {}  # anchor → how often it was marked: each bookmark's name is unique
         self._pending_bookmarks: list[str] = []  # anchors that start at the next paragraph
 
     # -- blocks ---------------------------------------------------------------
@@ -536,10 +537,13 @@ class BodyWriter:
 
     def _bookmark_start(self, paragraph, name: str) -> str:
         """A bookmarkStart as the first child after the paragraph properties; returns its id."""
+        from briefings.documents.anchors import occurrence
+
         self._bookmarks += 1
         bookmark_id = str(self._bookmarks)
-        self._bookmark_ids[name] = bookmark_id
-        start = paragraph.makeelement(W + "bookmarkStart", {W + "id": bookmark_id, W + "name": name})
+        self._bookmark_ids[name] = bookmark_id  # its end: an item's places in a document never overlap
+        seen = self._bookmark_names[name] = self._bookmark_names.get(name, 0) + 1
+        start = paragraph.makeelement(W + "bookmarkStart", {W + "id": bookmark_id, W + "name": occurrence(name, seen)})
         ppr = paragraph.find(W + "pPr")
         paragraph.insert(0 if ppr is None else 1, start)
         return bookmark_id
