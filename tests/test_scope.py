@@ -199,3 +199,15 @@ def test_the_documents_picked_are_those_the_build_selects(scoped, project, kind,
     from briefings.documents.build import select_documents
 
     assert sorted(d.id for d in select_documents(lib, project, kind, doc, False)) == expected
+
+
+@pytest.mark.parametrize("doc_id", ["annotatie-fkd-verwey-jonker", "reactie-op-aanbevelingen"])
+def test_a_scoped_build_writes_the_same_files(tmp_path, doc_id):
+    written = {}
+    for scope in ("1", "0"):
+        out = tmp_path / f"scope-{scope}"
+        result = run_cli("build", doc_id, "--out", str(out), "--quiet", cwd=ROOT, env=env_of(tmp_path, scope))
+        assert result.returncode == 0, result.stderr
+        written[scope] = {p.name: p.read_bytes() for p in sorted(out.iterdir()) if not p.name.startswith(".")}
+    assert set(written["1"]) == {f"{doc_id}.md", f"{doc_id}.docx"}
+    assert written["1"] == written["0"]

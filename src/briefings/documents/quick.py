@@ -163,7 +163,9 @@ def answer_build(args: list[str]) -> bool:
     paths = unchanged(out_dir, key, snapshot(folders, []), record)
     if paths is None:
         return False
-    sys.stdout.write("".join(f"unchanged: {display_path(path)}\n" for path in paths))
+    here = os.path.join(os.getcwd(), "")
+    sys.stdout.write("".join(f"unchanged: {path[len(here):] if path.startswith(here) else display_path(path)}\n"
+                             for path in paths))  # as display_path gives a path inside the working folder
     sys.stdout.flush()
     return True
 
